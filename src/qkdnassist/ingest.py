@@ -1,0 +1,309 @@
+"""Files → index, incrementally and crash-safely, with a report.
+
+One run: find the files, hash them, skip those already indexed with the same hash,
+read + structure + chunk the rest in worker processes (pypdf is pure Python and the
+slowest stage, so two cores read while the main process embeds), embed and write
+each document as it arrives, purge documents whose file is gone, and rebuild the
+keyword index once at the end. A file that cannot be read is reported and skipped;
+its previously indexed version, if any, stays.
+
+``rebuild=True`` builds a fresh index in a sibling folder and swaps it in only when
+complete, so even an interrupted rebuild loses nothing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .chunking import chunk_document
+from .config import Settings
+from .embedding import Embedder
+from .errors import IndexStoreError, QkdnError, ReadError
+from .index import Index
+from .metadata import Manifest, detect_info, load_manifest
+from .readers import SUPPORTED_SUFFIXES, read_pages
+from .structure import structure
+from .tokens import count_tokens
+from .types import Chunk, FileFailure, IndexedFile, IngestReport, ParsedDocument
+
+__all__ = ["discover", "ingest", "prepare"]
+
+# Files that live in a corpus folder but are not documents.
+_SKIP_NAMES = frozenset({"readme.md", "readme.txt", "manifest.tsv", "contributing.md"})
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class _Found:
+    path: Path
+    source: str
+
+
+def _source_for(path: Path, corpus: Path, root: Path) -> str:
+    """The path users see: relative to the corpus root, else to the scanned folder."""
+    for base in (corpus, root):
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def discover(paths: Sequence[Path], corpus: Path) -> tuple[list[_Found], list[str]]:
+    """Files to consider, and the source prefixes (folders) whose missing files mean removal.
+
+    Raises:
+        QkdnError: a given path does not exist.
+    """
+    found: dict[str, _Found] = {}
+    scopes: list[str] = []
+    for root in paths:
+        if not root.exists():
+            raise QkdnError(f"no such file or folder: {root}")
+        if root.is_file():
+            files = [root]
+        else:
+            scope = _source_for(root, corpus, root.parent) if root.resolve() != corpus.resolve() else ""
+            scopes.append("" if scope in {"", "."} else scope.rstrip("/") + "/")
+            files = sorted(
+                p for p in root.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and p.name.lower() not in _SKIP_NAMES
+                and not any(part.startswith(".") for part in p.relative_to(root).parts)
+            )
+        for path in files:
+            source = _source_for(path, corpus, root if root.is_dir() else root.parent)
+            found[source] = _Found(path, source)
+    return list(found.values()), scopes
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def prepare(
+    path: Path, source: str, sha256: str, manifest: Manifest, chunk_tokens: int, embedder: Embedder | None
+) -> tuple[ParsedDocument, list[Chunk]]:
+    """Read, structure and chunk one file (runs in a worker process).
+
+    Raises:
+        ReadError: the file cannot be read.
+    """
+    pages = read_pages(path, source)
+    info = manifest.lookup(source, sha256) or detect_info(pages, source)
+    document = ParsedDocument(source=source, sha256=sha256, info=info, pages=tuple(pages))
+    chunks = chunk_document(
+        document,
+        structure(pages),
+        max_tokens=chunk_tokens,
+        count_tokens=count_tokens,
+        fits_embedder=embedder.fits if embedder is not None else None,
+    )
+    return document, chunks
+
+
+# Worker-process state: one embedder (for its tokenizer only) per process.
+_worker_embedder: Embedder | None = None
+
+
+def _worker_init(model: str) -> None:
+    global _worker_embedder
+    _worker_embedder = Embedder(model)
+
+
+def _worker_prepare(
+    path: Path, source: str, sha256: str, manifest: Manifest, chunk_tokens: int
+) -> tuple[ParsedDocument, list[Chunk]] | FileFailure:
+    try:
+        return prepare(path, source, sha256, manifest, chunk_tokens, _worker_embedder)
+    except ReadError as exc:
+        return FileFailure(source, exc.reason)
+    except RecursionError:
+        return FileFailure(source, "document structure too deeply nested to read")
+    except MemoryError:
+        return FileFailure(source, "document too large to read in memory")
+
+
+class _IngestLock:
+    """An exclusive lock on the index folder for the duration of a run."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "ingest.lock"
+        self.fh: Any = None
+
+    def __enter__(self) -> _IngestLock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.fh = self.path.open("a+")
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexStoreError(f"another ingest is running on {self.path.parent}") from None
+        except OSError as exc:
+            raise IndexStoreError(f"cannot lock the index at {self.path.parent}: {exc.strerror}") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
+
+
+def ingest(
+    paths: Sequence[Path] | None = None,
+    *,
+    settings: Settings,
+    index: Index | None = None,
+    embedder: Embedder | None = None,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> IngestReport:
+    """Bring the index up to date with ``paths`` (default: the corpus folder).
+
+    Args:
+        paths: files and folders to ingest. Documents indexed from under a given
+            folder whose file is gone are removed; single files remove nothing.
+        settings: paths, model and chunk size.
+        index: the index to write (default: ``settings.index``).
+        embedder: the embedding model (default: from settings, loaded only if needed).
+        rebuild: re-index everything into a fresh index, swapped in when complete.
+        progress: called as ``progress(source, done, total)`` after each file.
+        workers: reader processes (default: up to 2; 0 reads in this process).
+
+    Raises:
+        QkdnError: a path does not exist, the index is locked or cannot be written,
+            or the embedding model cannot be loaded.
+    """
+    started = time.perf_counter()
+    paths = list(paths) if paths else [settings.corpus]
+    if rebuild:
+        return _rebuild(paths, settings=settings, embedder=embedder, progress=progress,
+                        workers=workers, started=started)
+    own_index = index is None
+    index = index or Index(settings.index)
+    embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch)
+    try:
+        with _IngestLock(index.folder):
+            return _run(paths, settings, index, embedder, progress, workers, started)
+    finally:
+        if own_index:
+            index.close()
+
+
+def _run(
+    paths: Sequence[Path],
+    settings: Settings,
+    index: Index,
+    embedder: Embedder,
+    progress: Progress | None,
+    workers: int | None,
+    started: float,
+) -> IngestReport:
+    files, scopes = discover(paths, settings.corpus)
+    known = index.hashes()
+    dirty_marker = index.folder / "ingest.dirty"
+    if dirty_marker.exists():
+        index.purge_orphans()  # the last run was interrupted between its writes
+
+    hashes = {f.source: _sha256(f.path) for f in files}
+    todo = [f for f in files if known.get(f.source) != hashes[f.source]]
+    unchanged = sorted(f.source for f in files if known.get(f.source) == hashes[f.source])
+    present = {f.source for f in files}
+    gone = sorted(s for s in known if s not in present and any(s.startswith(scope) for scope in scopes))
+
+    indexed: list[IndexedFile] = []
+    failed: list[FileFailure] = []
+    if todo or gone:
+        dirty_marker.touch()
+        manifest = load_manifest(settings.manifest)
+        for done, result in enumerate(_prepared(todo, hashes, manifest, settings, embedder, workers), start=1):
+            if isinstance(result, FileFailure):
+                failed.append(result)
+                source = result.source
+            else:
+                document, chunks = result
+                vectors = embedder.embed([c.embed_text for c in chunks])
+                index.replace_document(document, chunks, vectors)
+                indexed.append(IndexedFile(document.source, document.info.doc_id, len(document.pages), len(chunks)))
+                source = document.source
+            if progress:
+                progress(source, done, len(todo))
+        for source in gone:
+            index.remove_document(source)
+        index.rebuild_keyword()
+        dirty_marker.unlink(missing_ok=True)
+    return IngestReport(
+        indexed=tuple(indexed),
+        unchanged=tuple(unchanged),
+        removed=tuple(gone),
+        failed=tuple(sorted(failed, key=lambda f: f.source)),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _prepared(
+    todo: Sequence[_Found],
+    hashes: dict[str, str],
+    manifest: Manifest,
+    settings: Settings,
+    embedder: Embedder,
+    workers: int | None,
+) -> Iterator[tuple[ParsedDocument, list[Chunk]] | FileFailure]:
+    """Prepared documents in completion order, read in worker processes when useful."""
+    workers = min(2, os.cpu_count() or 1, len(todo)) if workers is None else workers
+    if workers <= 1:
+        global _worker_embedder
+        _worker_embedder = embedder
+        for f in todo:
+            yield _worker_prepare(f.path, f.source, hashes[f.source], manifest, settings.chunk_tokens)
+        return
+    # Largest files first so the long ones do not start last.
+    ordered = sorted(todo, key=lambda f: -f.path.stat().st_size)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                             initargs=(settings.embed_model,)) as pool:
+        futures: list[Future[Any]] = [
+            pool.submit(_worker_prepare, f.path, f.source, hashes[f.source], manifest, settings.chunk_tokens)
+            for f in ordered
+        ]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _rebuild(
+    paths: Sequence[Path],
+    *,
+    settings: Settings,
+    embedder: Embedder | None,
+    progress: Progress | None,
+    workers: int | None,
+    started: float,
+) -> IngestReport:
+    """Build a complete new index beside the old one, then swap folders."""
+    target = settings.index
+    fresh = target.with_name(target.name + ".rebuild")
+    shutil.rmtree(fresh, ignore_errors=True)
+    with _IngestLock(target):
+        report = ingest(paths, settings=replace(settings, index=fresh), embedder=embedder,
+                        progress=progress, workers=workers)
+        old = target.with_name(target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        (fresh / "ingest.lock").unlink(missing_ok=True)
+        if target.exists():
+            target.rename(old)  # the lock's open handle moves with the folder
+        fresh.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    return replace(report, seconds=round(time.perf_counter() - started, 3))

@@ -1,0 +1,127 @@
+"""The keyword side of hybrid search: an identifier-aware tokenizer and a BM25 index.
+
+Standards text is full of identifiers that a plain word tokenizer breaks apart or a
+dense embedder blurs: ``ML-KEM-768``, ``FIPS 203``, ``Y.3802``, ``clause 5.2``,
+``/api/v1/keys/{slave_SAE_ID}/enc_keys``. :func:`tokenize` emits the parts *and* the
+whole of such identifiers, plus "name number" pairs (``fips_203``, ``qkd_014``), so
+that a query naming one finds it exactly.
+
+The BM25 index is rebuilt from the chunk texts whenever the indexed set changes
+(thousands of chunks take well under a second) and saved beside the vector store.
+This module knows nothing of Chroma or of files other than its own folder.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["KeywordIndex", "tokenize"]
+
+_WORD = re.compile(r"\S+")
+_EDGE = "\"'()[]<>,;:.!?“”‘’«»*"
+_PARTS = re.compile(r"[a-z0-9]+", re.IGNORECASE)
+_NUMBERISH = re.compile(r"^(?:\d+(?:\.\d+)*|[a-z]?\d+[a-z]?)$")
+
+# Words too common in this corpus and in questions to carry signal.
+_STOP = frozenset(
+    """a an and are as at be by can could do does for from has have how in into is it its
+    of on or shall should such that the their them there these this those to was were
+    what when where which who why will with would""".split()
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case tokens of ``text`` for BM25, identifiers kept whole and in parts.
+
+    >>> tokenize("ML-KEM-768 per FIPS 203")
+    ['ml-kem-768', 'ml', 'kem', '768', 'per', 'fips', '203', 'fips_203']
+    """
+    tokens: list[str] = []
+    previous = ""
+    for match in _WORD.finditer(text.lower()):
+        whole = match.group(0).strip(_EDGE)
+        parts = _PARTS.findall(whole)
+        if not parts:
+            previous = ""
+            continue
+        if len(parts) > 1:
+            tokens.append(whole)
+            if "/" in whole:  # path segments: "{slave_sae_id}", "enc_keys"
+                tokens.extend(seg.strip("{}") for seg in whole.split("/") if len(_PARTS.findall(seg)) > 1)
+        tokens.extend(part for part in parts if part not in _STOP)
+        # "FIPS 203", "QKD 014", "clause 5.2", "Table 2": a name followed by a number.
+        if previous and _NUMBERISH.match(whole):
+            tokens.append(f"{previous}_{whole}")
+        previous = whole if whole.isalpha() and whole not in _STOP else ""
+    return tokens
+
+
+class KeywordIndex:
+    """BM25 over chunk texts, addressed by chunk id.
+
+    Build with :meth:`build`, persist with :meth:`save`, reopen with :meth:`load`.
+    """
+
+    def __init__(self, ids: Sequence[str], retriever: object | None) -> None:
+        self.ids = list(ids)
+        self._retriever = retriever
+
+    @classmethod
+    def build(cls, ids: Sequence[str], texts: Sequence[str]) -> KeywordIndex:
+        """Index ``texts`` (one per chunk id)."""
+        if not ids:
+            return cls([], None)
+        import bm25s
+
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        # Every document gets a sentinel token so a text with no other token still
+        # has a row (bm25s drops nothing, but an empty list confuses its vocabulary).
+        retriever.index([tokenize(text) or ["__empty__"] for text in texts], show_progress=False)
+        return cls(ids, retriever)
+
+    def save(self, folder: Path, generation: int) -> None:
+        """Write the index to ``folder`` tagged with the records' generation number."""
+        folder.mkdir(parents=True, exist_ok=True)
+        if self._retriever is not None:
+            self._retriever.save(str(folder))  # type: ignore[attr-defined]
+        (folder / "ids.json").write_text(json.dumps({"generation": generation, "ids": self.ids}))
+
+    @classmethod
+    def load(cls, folder: Path, generation: int) -> KeywordIndex | None:
+        """Reopen a saved index; None when missing, unreadable or of another generation."""
+        meta = folder / "ids.json"
+        if not meta.is_file():
+            return None
+        try:
+            saved = json.loads(meta.read_text())
+        except (OSError, ValueError):
+            return None
+        if saved.get("generation") != generation:
+            return None
+        if not saved["ids"]:
+            return cls([], None)
+        import bm25s
+
+        try:
+            retriever = bm25s.BM25.load(str(folder))
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(saved["ids"], retriever)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every indexed chunk for ``query`` (aligned with :attr:`ids`)."""
+        if self._retriever is None:
+            return np.zeros(0, dtype=np.float32)
+        tokens = [t for t in tokenize(query) if t in self._vocab]
+        if not tokens:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)  # type: ignore[attr-defined]
+
+    @property
+    def _vocab(self) -> dict[str, int]:
+        return self._retriever.vocab_dict  # type: ignore[attr-defined,no-any-return]

@@ -1,0 +1,233 @@
+"""Hybrid search: BM25 + dense vectors, fused by reciprocal rank, identifier-aware.
+
+A query runs against both indexes; each ranks a candidate pool; the ranks are fused
+(RRF), so neither score scale dominates. Identifiers named in the query are honoured
+on top: a document named by its id ("FIPS 203", "QKD 014", "PQ.03") or a clause
+named by its number ("clause 5.2", "section 4.2") lifts the matching chunks.
+Filters by body and document apply to both sides before ranking.
+
+This module does not embed documents or write the index.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .embedding import Embedder
+from .errors import QkdnError
+from .index import Index
+from .types import DocumentRecord, Hit
+
+__all__ = ["QueryRefs", "Searcher", "parse_refs"]
+
+_RRF_K = 60
+# A named document or clause weighs about as much as a first place in one ranking.
+_DOC_BOOST = 1.2 / (_RRF_K + 1)
+_CLAUSE_BOOST = 1.0 / (_RRF_K + 1)
+_CLAUSE_REF = re.compile(
+    r"\b(?:clause|section|sect\.|§|annex|appendix)\s+((?:\d+|[A-Z])(?:\.\d+)*)\b", re.IGNORECASE
+)
+_ID_TAIL = re.compile(r"([A-Za-z]+)[\s.\-]?(\d+(?:\.\d+)*)\s*$")
+
+
+@dataclass(frozen=True)
+class QueryRefs:
+    """Identifiers a query names: documents (by doc_id) and clause numbers."""
+
+    doc_ids: frozenset[str] = frozenset()
+    clauses: frozenset[str] = frozenset()
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s.\-_]+", "", text.lower())
+
+
+def doc_aliases(doc_id: str) -> set[str]:
+    """Squashed names a user may call a document by: the id, and its "name number" tail.
+
+    "ETSI GS QKD 014" → {"etsigsqkd014", "qkd014"}; "NIST FIPS 203" → {…, "fips203"};
+    "GSMA PQ.03" → {…, "pq03"}.
+    """
+    aliases = {_squash(doc_id)}
+    if m := _ID_TAIL.search(doc_id.split("(")[0].strip()):
+        aliases.add(_squash(m.group(1) + m.group(2)))
+    return {a for a in aliases if len(a) >= 4}
+
+
+def parse_refs(query: str, documents: Sequence[DocumentRecord]) -> QueryRefs:
+    """Find the documents and clauses ``query`` names explicitly."""
+    squashed = _squash(query)
+    words = set(re.findall(r"[a-z]+\s*[\s.\-]?\s*\d+(?:\.\d+)*", query.lower()))
+    squashed_words = {_squash(w) for w in words}
+    doc_ids = set()
+    for record in documents:
+        for alias in doc_aliases(record.info.doc_id):
+            if alias in squashed_words or (len(alias) >= 10 and alias in squashed):
+                doc_ids.add(record.info.doc_id)
+    clauses = {m.group(1).upper() if m.group(1).isalpha() else m.group(1) for m in _CLAUSE_REF.finditer(query)}
+    return QueryRefs(frozenset(doc_ids), frozenset(clauses))
+
+
+class Searcher:
+    """Hybrid search over one :class:`~qkdnassist.index.Index`.
+
+    Args:
+        index: the index to search.
+        embedder: embeds queries (must be the model the index was built with).
+        pool: candidates taken from each side before fusion.
+    """
+
+    def __init__(self, index: Index, embedder: Embedder, *, pool: int = 60) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.pool = pool
+        self._lock = threading.Lock()
+        self._meta_generation = -1
+        self._documents: list[DocumentRecord] = []
+        self._chunk_doc: np.ndarray = np.zeros(0, dtype=object)
+        self._chunk_body: np.ndarray = np.zeros(0, dtype=object)
+        self._chunk_clause: np.ndarray = np.zeros(0, dtype=object)
+
+    def warm_up(self) -> None:
+        """Load the model, the vector store and the keyword index before the first query."""
+        self.embedder.embed_query("warm up")
+        self._refresh()
+        _ = self.index.collection
+
+    def documents(self) -> list[DocumentRecord]:
+        self._refresh()
+        return self._documents
+
+    def _refresh(self) -> None:
+        with self._lock:
+            generation = self.index.generation
+            if generation == self._meta_generation:
+                return
+            keyword = self.index.keyword()
+            rows = dict(
+                (r[0], r[1:])
+                for r in self.index.db.execute("SELECT id, doc_id, body, clause FROM chunks")
+            )
+            columns = list(zip(*(rows.get(i, ("", "", "")) for i in keyword.ids), strict=True)) or [(), (), ()]
+            self._chunk_doc = np.asarray(columns[0], dtype=object)
+            self._chunk_body = np.asarray(columns[1], dtype=object)
+            self._chunk_clause = np.asarray(columns[2], dtype=object)
+            self._documents = self.index.documents()
+            self._meta_generation = generation
+
+    def resolve_doc(self, name: str) -> str:
+        """The indexed doc_id a user means by ``name`` (exact, alias or unique substring).
+
+        Raises:
+            QkdnError: no indexed document, or several, match.
+        """
+        docs = [d.info.doc_id for d in self.documents()]
+        wanted = _squash(name)
+        for doc_id in docs:
+            if _squash(doc_id) == wanted or wanted in doc_aliases(doc_id):
+                return doc_id
+        matches = sorted({d for d in docs if wanted in _squash(d)})
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise QkdnError(f"no indexed document matches {name!r}; see 'qkdnassist docs'")
+        raise QkdnError(f"{name!r} matches several documents: {'; '.join(matches)}")
+
+    def resolve_body(self, name: str) -> frozenset[str]:
+        """The indexed bodies a user means by ``name``: an exact (case-blind) match, else
+        every body that names it ("BSI" → "ANSSI, BSI, NLNCSA, Swedish Armed Forces").
+
+        Raises:
+            QkdnError: no indexed body matches.
+        """
+        bodies = {d.info.body for d in self.documents()}
+        exact = {b for b in bodies if b.lower() == name.lower()}
+        if exact:
+            return frozenset(exact)
+        partial = {b for b in bodies if re.search(rf"\b{re.escape(name.lower())}\b", b.lower())}
+        if not partial:
+            raise QkdnError(f"no indexed document from body {name!r}; bodies: {'; '.join(sorted(bodies))}")
+        return frozenset(partial)
+
+    def search(self, query: str, k: int = 10, *, body: str | None = None, doc: str | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, optionally within one body or document.
+
+        Raises:
+            QkdnError: the query is empty or a filter names nothing indexed.
+        """
+        query = " ".join(query.split())
+        if not query:
+            raise QkdnError("the query is empty")
+        self._refresh()
+        doc_id = self.resolve_doc(doc) if doc else None
+        bodies = self.resolve_body(body) if body else None
+        refs = parse_refs(query, self._documents)
+
+        scores: dict[str, float] = {}
+        for rank, chunk_id in enumerate(self._keyword_ranking(query, bodies, doc_id)):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
+        for rank, chunk_id in enumerate(self._dense_ranking(query, bodies, doc_id)):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
+
+        if refs.doc_ids or refs.clauses:
+            for chunk_id in list(scores):
+                position = self._position.get(chunk_id)
+                if position is None:
+                    continue
+                if self._chunk_doc[position] in refs.doc_ids:
+                    scores[chunk_id] += _DOC_BOOST
+                clause = self._chunk_clause[position]
+                if any(clause == c or clause.startswith(c + ".") or clause == f"Annex {c}" for c in refs.clauses):
+                    scores[chunk_id] += _CLAUSE_BOOST
+
+        ranked = sorted(scores, key=lambda i: -scores[i])
+        chunks = self.index.chunks(ranked[: k * 2])  # orphans (not in records) drop out here
+        hits = [Hit(chunks[i], round(scores[i], 6)) for i in ranked[: k * 2] if i in chunks]
+        return hits[:k]
+
+    @property
+    def _position(self) -> dict[str, int]:
+        keyword = self.index.keyword()
+        cached: dict[str, int] | None = getattr(keyword, "_positions", None)
+        if cached is None:
+            cached = {chunk_id: i for i, chunk_id in enumerate(keyword.ids)}
+            keyword._positions = cached  # type: ignore[attr-defined]
+        return cached
+
+    def _keyword_ranking(self, query: str, bodies: frozenset[str] | None, doc_id: str | None) -> list[str]:
+        keyword = self.index.keyword()
+        scores = keyword.scores(query)
+        if scores.size == 0:
+            return []
+        mask = np.ones(scores.shape, dtype=bool)
+        if bodies:
+            mask &= np.isin(self._chunk_body, list(bodies))
+        if doc_id:
+            mask &= self._chunk_doc == doc_id
+        scores = np.where(mask & (scores > 0), scores, -1.0)
+        n = min(self.pool, int((scores > 0).sum()))
+        if n == 0:
+            return []
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [keyword.ids[i] for i in top]
+
+    def _dense_ranking(self, query: str, bodies: frozenset[str] | None, doc_id: str | None) -> list[str]:
+        if not self._documents:
+            return []
+        where: dict[str, Any] | None = None
+        clauses: list[dict[str, Any]] = [{"body": {"$in": sorted(bodies)}}] if bodies else []
+        if doc_id:
+            clauses.append({"doc_id": doc_id})
+        if len(clauses) == 1:
+            where = clauses[0]
+        elif clauses:
+            where = {"$and": clauses}
+        vector = self.embedder.embed_query(query)
+        return [chunk_id for chunk_id, _ in self.index.dense(vector, self.pool, where)]
