@@ -43,7 +43,9 @@ def _split_text(text: str, kind: str) -> list[str]:
 
 def _split_words(text: str, budget: int, count: TokenCounter) -> list[str]:
     """Last resort for a single over-long sentence or row: split between words."""
-    words, pieces, current = text.split(" "), [], []
+    words = text.split(" ")
+    pieces: list[str] = []
+    current: list[str] = []
     for word in words:
         if current and count(" ".join([*current, word])) > budget:
             pieces.append(" ".join(current))

@@ -85,8 +85,9 @@ def _ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
     bar = _ProgressBar() if sys.stderr.isatty() else None
     try:
-        report = ingest(args.paths or None, settings=settings, rebuild=args.rebuild,
-                        progress=bar.update if bar else None)
+        report = ingest(
+            args.paths or None, settings=settings, rebuild=args.rebuild, progress=bar.update if bar else None
+        )
     finally:
         if bar:
             bar.close()
@@ -201,8 +202,14 @@ def _docs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     records = Index(settings.index).documents() if (settings.index / "records.sqlite").is_file() else []
     if args.json:
         rows = [
-            {"source": r.source, **asdict(r.info), "pages": r.pages, "chunks": r.chunks,
-             "sha256": r.sha256, "indexed_at": r.indexed_at}
+            {
+                "source": r.source,
+                **asdict(r.info),
+                "pages": r.pages,
+                "chunks": r.chunks,
+                "sha256": r.sha256,
+                "indexed_at": r.indexed_at,
+            }
             for r in records
         ]
         out.write(json.dumps(rows, ensure_ascii=False) + "\n")

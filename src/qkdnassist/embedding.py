@@ -24,6 +24,7 @@ import numpy as np
 
 from .config import BUNDLED_MODEL
 from .errors import EmbeddingError
+from .textnorm import fold
 
 __all__ = ["BUNDLED_SHA256", "Embedder", "resolve_model_path"]
 
@@ -105,8 +106,14 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         try:
+            import transformers
             from sentence_transformers import SentenceTransformer
+
+            # Progress bars and notices on stderr would break the CLI's one-line errors.
+            transformers.utils.logging.disable_progress_bar()
+            transformers.utils.logging.set_verbosity_error()
 
             return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         except (OSError, ValueError) as exc:
@@ -136,6 +143,7 @@ class Embedder:
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of ``text`` as the model sees it, special tokens included."""
+        text = fold(text, lower=False)  # what embed() feeds the model
         if self._tokenizer is not None:
             return len(self._tokenizer.encode(text).ids)
         return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
@@ -149,7 +157,7 @@ class Embedder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         vectors = self.model.encode(
-            texts,
+            [fold(text, lower=False) for text in texts],
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,

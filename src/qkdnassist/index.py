@@ -54,8 +54,21 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks (source, ordinal);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-_CHUNK_COLUMNS = ("id", "source", "doc_id", "title", "body", "edition", "clause", "clause_title",
-                  "page", "page_end", "page_label", "text", "ordinal")
+_CHUNK_COLUMNS = (
+    "id",
+    "source",
+    "doc_id",
+    "title",
+    "body",
+    "edition",
+    "clause",
+    "clause_title",
+    "page",
+    "page_end",
+    "page_label",
+    "text",
+    "ordinal",
+)
 
 
 class Index:
@@ -83,8 +96,7 @@ class Index:
             if self._db is None:
                 try:
                     self.folder.mkdir(parents=True, exist_ok=True)
-                    db = sqlite3.connect(self.folder / "records.sqlite", check_same_thread=False,
-                                         isolation_level=None)
+                    db = sqlite3.connect(self.folder / "records.sqlite", check_same_thread=False, isolation_level=None)
                     db.execute("PRAGMA journal_mode=WAL")
                     db.execute("PRAGMA synchronous=NORMAL")
                     db.executescript(_SCHEMA)
@@ -133,17 +145,13 @@ class Index:
         for start in range(0, len(ids), 500):
             batch = ids[start : start + 500]
             marks = ",".join("?" * len(batch))
-            for row in self.db.execute(
-                f"SELECT {', '.join(_CHUNK_COLUMNS)} FROM chunks WHERE id IN ({marks})", batch
-            ):
+            for row in self.db.execute(f"SELECT {', '.join(_CHUNK_COLUMNS)} FROM chunks WHERE id IN ({marks})", batch):
                 found[row[0]] = Chunk(*row)
         return found
 
     def all_chunk_texts(self) -> tuple[list[str], list[str]]:
         """Ids and keyword texts of every chunk, in a stable order."""
-        rows = self.db.execute(
-            "SELECT id, doc_id, clause_title, text FROM chunks ORDER BY source, ordinal"
-        ).fetchall()
+        rows = self.db.execute("SELECT id, doc_id, clause_title, text FROM chunks ORDER BY source, ordinal").fetchall()
         return [r[0] for r in rows], [f"{r[1]} {r[2]}\n{r[3]}" for r in rows]
 
     # --- Chroma vectors -------------------------------------------------------------
@@ -191,8 +199,10 @@ class Index:
                 self.collection.upsert(
                     ids=[c.id for c in part],
                     embeddings=vectors[start : start + len(part)].tolist(),
-                    metadatas=[{"source": c.source, "doc_id": c.doc_id, "body": c.body,
-                                "sha256": document.sha256} for c in part],
+                    metadatas=[
+                        {"source": c.source, "doc_id": c.doc_id, "body": c.body, "sha256": document.sha256}
+                        for c in part
+                    ],
                 )
         now = datetime.now(UTC).isoformat(timespec="seconds")
         info = json.dumps(document.info.__dict__)

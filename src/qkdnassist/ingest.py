@@ -76,7 +76,8 @@ def discover(paths: Sequence[Path], corpus: Path) -> tuple[list[_Found], list[st
             scope = _source_for(root, corpus, root.parent) if root.resolve() != corpus.resolve() else ""
             scopes.append("" if scope in {"", "."} else scope.rstrip("/") + "/")
             files = sorted(
-                p for p in root.rglob("*")
+                p
+                for p in root.rglob("*")
                 if p.is_file()
                 and p.suffix.lower() in SUPPORTED_SUFFIXES
                 and p.name.lower() not in _SKIP_NAMES
@@ -191,8 +192,9 @@ def ingest(
     started = time.perf_counter()
     paths = list(paths) if paths else [settings.corpus]
     if rebuild:
-        return _rebuild(paths, settings=settings, embedder=embedder, progress=progress,
-                        workers=workers, started=started)
+        return _rebuild(
+            paths, settings=settings, embedder=embedder, progress=progress, workers=workers, started=started
+        )
     own_index = index is None
     index = index or Index(settings.index)
     embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch)
@@ -273,8 +275,7 @@ def _prepared(
         return
     # Largest files first so the long ones do not start last.
     ordered = sorted(todo, key=lambda f: -f.path.stat().st_size)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
-                             initargs=(settings.embed_model,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(settings.embed_model,)) as pool:
         futures: list[Future[Any]] = [
             pool.submit(_worker_prepare, f.path, f.source, hashes[f.source], manifest, settings.chunk_tokens)
             for f in ordered
@@ -297,8 +298,9 @@ def _rebuild(
     fresh = target.with_name(target.name + ".rebuild")
     shutil.rmtree(fresh, ignore_errors=True)
     with _IngestLock(target):
-        report = ingest(paths, settings=replace(settings, index=fresh), embedder=embedder,
-                        progress=progress, workers=workers)
+        report = ingest(
+            paths, settings=replace(settings, index=fresh), embedder=embedder, progress=progress, workers=workers
+        )
         old = target.with_name(target.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         (fresh / "ingest.lock").unlink(missing_ok=True)

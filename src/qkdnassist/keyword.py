@@ -17,8 +17,11 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from .textnorm import fold
 
 __all__ = ["KeywordIndex", "tokenize"]
 
@@ -29,21 +32,25 @@ _NUMBERISH = re.compile(r"^(?:\d+(?:\.\d+)*|[a-z]?\d+[a-z]?)$")
 
 # Words too common in this corpus and in questions to carry signal.
 _STOP = frozenset(
-    """a an and are as at be by can could do does for from has have how in into is it its
-    of on or shall should such that the their them there these this those to was were
-    what when where which who why will with would""".split()
+    "a an and are as at be by can could do does for from has have how in into is it its of on or "
+    "shall should such that the their them there these this those to was were what when where "
+    "which who why will with would".split()
 )
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-case tokens of ``text`` for BM25, identifiers kept whole and in parts.
 
+    Adjacent words also give a pair token ("shelf+time") so that a phrase outranks
+    the same words scattered over a passage.
+
     >>> tokenize("ML-KEM-768 per FIPS 203")
-    ['ml-kem-768', 'ml', 'kem', '768', 'per', 'fips', '203', 'fips_203']
+    ['ml-kem-768', 'ml', 'kem', '768', 'per', 'fips', '203', 'fips_203', 'per+fips']
     """
     tokens: list[str] = []
-    previous = ""
-    for match in _WORD.finditer(text.lower()):
+    pairs: list[str] = []
+    previous = ""  # the last plain word, for "name number" and word-pair tokens
+    for match in _WORD.finditer(fold(text)):
         whole = match.group(0).strip(_EDGE)
         parts = _PARTS.findall(whole)
         if not parts:
@@ -54,11 +61,14 @@ def tokenize(text: str) -> list[str]:
             if "/" in whole:  # path segments: "{slave_sae_id}", "enc_keys"
                 tokens.extend(seg.strip("{}") for seg in whole.split("/") if len(_PARTS.findall(seg)) > 1)
         tokens.extend(part for part in parts if part not in _STOP)
+        word = whole.isalpha() and whole not in _STOP
         # "FIPS 203", "QKD 014", "clause 5.2", "Table 2": a name followed by a number.
         if previous and _NUMBERISH.match(whole):
             tokens.append(f"{previous}_{whole}")
-        previous = whole if whole.isalpha() and whole not in _STOP else ""
-    return tokens
+        elif previous and word:
+            pairs.append(f"{previous}+{whole}")
+        previous = whole if word else ""
+    return tokens + pairs
 
 
 class KeywordIndex:
@@ -67,7 +77,7 @@ class KeywordIndex:
     Build with :meth:`build`, persist with :meth:`save`, reopen with :meth:`load`.
     """
 
-    def __init__(self, ids: Sequence[str], retriever: object | None) -> None:
+    def __init__(self, ids: Sequence[str], retriever: Any) -> None:
         self.ids = list(ids)
         self._retriever = retriever
 
@@ -88,7 +98,7 @@ class KeywordIndex:
         """Write the index to ``folder`` tagged with the records' generation number."""
         folder.mkdir(parents=True, exist_ok=True)
         if self._retriever is not None:
-            self._retriever.save(str(folder))  # type: ignore[attr-defined]
+            self._retriever.save(str(folder))
         (folder / "ids.json").write_text(json.dumps({"generation": generation, "ids": self.ids}))
 
     @classmethod
@@ -120,8 +130,8 @@ class KeywordIndex:
         tokens = [t for t in tokenize(query) if t in self._vocab]
         if not tokens:
             return np.zeros(len(self.ids), dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)  # type: ignore[attr-defined]
+        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
 
     @property
     def _vocab(self) -> dict[str, int]:
-        return self._retriever.vocab_dict  # type: ignore[attr-defined,no-any-return]
+        return self._retriever.vocab_dict

@@ -112,29 +112,60 @@ def detect_info(pages: Sequence[Page], source: str) -> DocumentInfo:
 
     if m := _ETSI.search(head):
         number = " ".join(m.group(2).replace("-", " - ").split()).replace(" - ", "-")
-        return replace(fallback, doc_id=f"ETSI {m.group(1)} {number}", body="ETSI", edition=m.group(3),
-                       date=m.group(4), doc_type="standard", title=_lines_after(head, m.group(0)) or fallback.title)
+        return replace(
+            fallback,
+            doc_id=f"ETSI {m.group(1)} {number}",
+            body="ETSI",
+            edition=m.group(3),
+            date=m.group(4),
+            doc_type="standard",
+            title=_lines_after(head, m.group(0)) or fallback.title,
+        )
     if m := _RFC.search(head):
-        return replace(fallback, doc_id=f"RFC {m.group(1)}", body="IETF", doc_type="rfc",
-                       title=_draft_title(head) or fallback.title, date=_first_date(head))
+        return replace(
+            fallback,
+            doc_id=f"RFC {m.group(1)}",
+            body="IETF",
+            doc_type="rfc",
+            title=_draft_title(head) or fallback.title,
+            date=_first_date(head),
+        )
     if "Internet-Draft" in head and (m := _DRAFT.search(head)):
         body = "IRTF" if "-irtf-" in m.group(1) or "Research Group" in head else "IETF"
-        return replace(fallback, doc_id=m.group(1), edition=m.group(2) or "", body=body,
-                       doc_type="internet-draft", title=_draft_title(head) or fallback.title,
-                       date=_first_date(head))
+        return replace(
+            fallback,
+            doc_id=m.group(1),
+            edition=m.group(2) or "",
+            body=body,
+            doc_type="internet-draft",
+            title=_draft_title(head) or fallback.title,
+            date=_first_date(head),
+        )
     if m := _FIPS.search(head):
-        return replace(fallback, doc_id=f"NIST FIPS {m.group(1) or m.group(2)}", body="NIST",
-                       doc_type="standard", date=_first_date(head))
+        return replace(
+            fallback,
+            doc_id=f"NIST FIPS {m.group(1) or m.group(2)}",
+            body="NIST",
+            doc_type="standard",
+            date=_first_date(head),
+        )
     if m := _GSMA.search(head):
         version = _GSMA_VERSION.search(head)
-        return replace(fallback, doc_id=f"GSMA {m.group(1)}", body="GSMA", doc_type="official document",
-                       edition=f"v{version.group(1)}" if version else "")
+        return replace(
+            fallback,
+            doc_id=f"GSMA {m.group(1)}",
+            body="GSMA",
+            doc_type="official document",
+            edition=f"v{version.group(1)}" if version else "",
+        )
     if m := _ITU.search(head):
-        return replace(fallback, doc_id=f"ITU-T {m.group(1)}", body="ITU-T", edition=m.group(2) or "",
-                       doc_type="recommendation")
+        return replace(
+            fallback, doc_id=f"ITU-T {m.group(1)}", body="ITU-T", edition=m.group(2) or "", doc_type="recommendation"
+        )
     if m := _ISO.search(head):
-        return replace(fallback, doc_id=" ".join(m.group(1).split()), body="ISO/IEC", edition=m.group(2) or "",
-                       doc_type="standard")
+        return replace(
+            fallback, doc_id=" ".join(m.group(1).split()), body="ISO/IEC", edition=m.group(2) or "", doc_type="standard"
+        )
     return fallback
 
 
@@ -174,7 +205,7 @@ def _draft_title(text: str) -> str:
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if _DRAFT.search(line.strip()) and line.startswith("   "):
-            title = []
+            title: list[str] = []
             j = i - 1
             while j >= 0 and lines[j].strip():
                 title.insert(0, lines[j].strip())

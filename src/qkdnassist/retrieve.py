@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ import numpy as np
 from .embedding import Embedder
 from .errors import QkdnError
 from .index import Index
-from .types import DocumentRecord, Hit
+from .types import Chunk, DocumentRecord, Hit
 
 __all__ = ["QueryRefs", "Searcher", "parse_refs"]
 
@@ -30,10 +30,17 @@ _RRF_K = 60
 # A named document or clause weighs about as much as a first place in one ranking.
 _DOC_BOOST = 1.2 / (_RRF_K + 1)
 _CLAUSE_BOOST = 1.0 / (_RRF_K + 1)
-_CLAUSE_REF = re.compile(
-    r"\b(?:clause|section|sect\.|§|annex|appendix)\s+((?:\d+|[A-Z])(?:\.\d+)*)\b", re.IGNORECASE
-)
+_CLAUSE_REF = re.compile(r"\b(?:clause|section|sect\.|§|annex|appendix)\s+((?:\d+|[A-Z])(?:\.\d+)*)\b", re.IGNORECASE)
 _ID_TAIL = re.compile(r"([A-Za-z]+)[\s.\-]?(\d+(?:\.\d+)*)\s*$")
+# Questions that ask what a term means; standards answer them in their
+# "Terms and definitions" / "Abbreviations" / glossary clauses.
+_DEFINITION_QUESTION = re.compile(
+    r"\b(?:defin\w*|meaning|means?|stands? for|abbreviat\w*|acronym|expan\w*|glossary|term)\b"
+    r"|^\s*what (?:is|are) (?:an?|the)?\s*\S+\??$",
+    re.IGNORECASE,
+)
+_DEFINITION_CLAUSE = re.compile(r"\b(?:terms?|definitions?|glossary|abbreviations?|acronyms?)\b", re.IGNORECASE)
+_DEFINITION_BOOST = 0.8 / (_RRF_K + 1)
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,8 @@ class QueryRefs:
 
     doc_ids: frozenset[str] = frozenset()
     clauses: frozenset[str] = frozenset()
+    definition: bool = False
+    keyword_query: str = ""  # the query without the document names (they are boosted instead)
 
 
 def _squash(text: str) -> str:
@@ -63,15 +72,67 @@ def doc_aliases(doc_id: str) -> set[str]:
 def parse_refs(query: str, documents: Sequence[DocumentRecord]) -> QueryRefs:
     """Find the documents and clauses ``query`` names explicitly."""
     squashed = _squash(query)
-    words = set(re.findall(r"[a-z]+\s*[\s.\-]?\s*\d+(?:\.\d+)*", query.lower()))
-    squashed_words = {_squash(w) for w in words}
+    spans = {m.group(0): _squash(m.group(0)) for m in re.finditer(r"[A-Za-z]+[\s.\-]?\d+(?:\.\d+)*", query)}
     doc_ids = set()
+    keyword_query = query
     for record in documents:
         for alias in doc_aliases(record.info.doc_id):
-            if alias in squashed_words or (len(alias) >= 10 and alias in squashed):
+            named = [text for text, squashed_span in spans.items() if squashed_span == alias]
+            if named or (len(alias) >= 10 and alias in squashed):
                 doc_ids.add(record.info.doc_id)
+            for text in named:
+                keyword_query = keyword_query.replace(text, " ")
     clauses = {m.group(1).upper() if m.group(1).isalpha() else m.group(1) for m in _CLAUSE_REF.finditer(query)}
-    return QueryRefs(frozenset(doc_ids), frozenset(clauses))
+    return QueryRefs(
+        frozenset(doc_ids),
+        frozenset(clauses),
+        bool(_DEFINITION_QUESTION.search(query)),
+        " ".join(keyword_query.split()) or query,
+    )
+
+
+_MAX_MERGED = 3
+
+
+def merge_neighbours(ranked: Sequence[tuple[Chunk, float]], k: int) -> list[Hit]:
+    """Fold ranked chunks that are next to a better-ranked one (same document and clause)
+    into one passage, so the top k show k different places instead of one place k times.
+
+    A passage holds at most three chunks; it keeps the best chunk's id, clause and score.
+    """
+    groups: list[list[Chunk]] = []
+    best: list[tuple[Chunk, float]] = []
+    for chunk, score in ranked:
+        for group in groups:
+            first, last = group[0], group[-1]
+            if (
+                len(group) < _MAX_MERGED
+                and chunk.source == first.source
+                and chunk.clause == first.clause
+                and chunk.ordinal in (first.ordinal - 1, last.ordinal + 1)
+            ):
+                group.insert(0, chunk) if chunk.ordinal < first.ordinal else group.append(chunk)
+                break
+        else:
+            if len(groups) < k:
+                groups.append([chunk])
+                best.append((chunk, score))
+    hits = []
+    for group, (top, score) in zip(groups, best, strict=True):
+        passage = (
+            top
+            if len(group) == 1
+            else replace(
+                top,
+                text="\n".join(c.text for c in group),
+                page=group[0].page,
+                page_end=max(c.page_end for c in group),
+                page_label=group[0].page_label,
+                ordinal=group[0].ordinal,
+            )
+        )
+        hits.append(Hit(passage, round(score, 6)))
+    return hits
 
 
 class Searcher:
@@ -93,6 +154,7 @@ class Searcher:
         self._chunk_doc: np.ndarray = np.zeros(0, dtype=object)
         self._chunk_body: np.ndarray = np.zeros(0, dtype=object)
         self._chunk_clause: np.ndarray = np.zeros(0, dtype=object)
+        self._chunk_title: np.ndarray = np.zeros(0, dtype=object)
 
     def warm_up(self) -> None:
         """Load the model, the vector store and the keyword index before the first query."""
@@ -112,12 +174,13 @@ class Searcher:
             keyword = self.index.keyword()
             rows = dict(
                 (r[0], r[1:])
-                for r in self.index.db.execute("SELECT id, doc_id, body, clause FROM chunks")
+                for r in self.index.db.execute("SELECT id, doc_id, body, clause, clause_title FROM chunks")
             )
-            columns = list(zip(*(rows.get(i, ("", "", "")) for i in keyword.ids), strict=True)) or [(), (), ()]
+            columns = list(zip(*(rows.get(i, ("",) * 4) for i in keyword.ids), strict=True)) or [()] * 4
             self._chunk_doc = np.asarray(columns[0], dtype=object)
             self._chunk_body = np.asarray(columns[1], dtype=object)
             self._chunk_clause = np.asarray(columns[2], dtype=object)
+            self._chunk_title = np.asarray(columns[3], dtype=object)
             self._documents = self.index.documents()
             self._meta_generation = generation
 
@@ -170,12 +233,12 @@ class Searcher:
         refs = parse_refs(query, self._documents)
 
         scores: dict[str, float] = {}
-        for rank, chunk_id in enumerate(self._keyword_ranking(query, bodies, doc_id)):
+        for rank, chunk_id in enumerate(self._keyword_ranking(refs.keyword_query, bodies, doc_id)):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
         for rank, chunk_id in enumerate(self._dense_ranking(query, bodies, doc_id)):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
 
-        if refs.doc_ids or refs.clauses:
+        if refs.doc_ids or refs.clauses or refs.definition:
             for chunk_id in list(scores):
                 position = self._position.get(chunk_id)
                 if position is None:
@@ -185,11 +248,12 @@ class Searcher:
                 clause = self._chunk_clause[position]
                 if any(clause == c or clause.startswith(c + ".") or clause == f"Annex {c}" for c in refs.clauses):
                     scores[chunk_id] += _CLAUSE_BOOST
+                if refs.definition and _DEFINITION_CLAUSE.search(self._chunk_title[position]):
+                    scores[chunk_id] += _DEFINITION_BOOST
 
-        ranked = sorted(scores, key=lambda i: -scores[i])
-        chunks = self.index.chunks(ranked[: k * 2])  # orphans (not in records) drop out here
-        hits = [Hit(chunks[i], round(scores[i], 6)) for i in ranked[: k * 2] if i in chunks]
-        return hits[:k]
+        ranked = sorted(scores, key=lambda i: -scores[i])[: k * 3]
+        chunks = self.index.chunks(ranked)  # orphans (not in records) drop out here
+        return merge_neighbours([(chunks[i], scores[i]) for i in ranked if i in chunks], k)
 
     @property
     def _position(self) -> dict[str, int]:

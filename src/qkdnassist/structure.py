@@ -162,8 +162,9 @@ def parse_heading(line: str) -> Heading | None:
         len(words) > 16
         or _NOT_TITLE_END.search(title)
         or "http" in title
+        or re.search(r"[=←→∈≤≥|]|\w\(\S*\)", title)  # a formula or a function call, not a title
         or re.search(r"[a-z]\.\s+[A-Z]", title)  # a sentence break: running text, not a title
-        or title.endswith(".") and len(words) > 8
+        or (title.endswith(".") and len(words) > 8)
         or sum(ch.isdigit() for ch in title) > len(title) // 3
     ):
         return None
@@ -285,9 +286,17 @@ def structure(pages: Sequence[Page]) -> list[Block]:
                 kind = "table"
                 buffer.append(_Line(line, page.number))
                 continue
-            if kind == "text" and buffer and (
-                _BULLET.match(line) or (_SENTENCE_END.search(buffer[-1].text) and line.lstrip()[:1].isupper()
-                                        and len(buffer[-1].text.strip()) < 60)
+            if (
+                kind == "text"
+                and buffer
+                and (
+                    _BULLET.match(line)
+                    or (
+                        _SENTENCE_END.search(buffer[-1].text)
+                        and line.lstrip()[:1].isupper()
+                        and len(buffer[-1].text.strip()) < 60
+                    )
+                )
             ):
                 flush()
             buffer.append(_Line(line, page.number))
@@ -301,8 +310,14 @@ def _merge_headings(blocks: list[Block]) -> list[Block]:
     pending: Block | None = None
     for block in blocks:
         if pending is not None and block.clause == pending.clause:
-            block = Block(pending.text + "\n" + block.text, pending.page, block.page_end,
-                          block.clause, block.clause_title, block.kind)
+            block = Block(
+                pending.text + "\n" + block.text,
+                pending.page,
+                block.page_end,
+                block.clause,
+                block.clause_title,
+                block.kind,
+            )
             pending = None
         elif pending is not None:
             merged.append(pending)

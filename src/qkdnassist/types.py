@@ -120,7 +120,9 @@ class Chunk:
         """The text given to the embedder: document and clause titles, then the passage."""
         heading = f"{self.doc_id}: {self.title}"
         if self.clause_title:
-            heading += f" | {self.clause_title}"
+            # The two innermost levels say what the passage is about; deeper paths
+            # would spend the embedder's 256 word pieces on repetition.
+            heading += " | " + " > ".join(self.clause_title.split(" > ")[-2:])
         return f"{heading}\n{self.text}"
 
 

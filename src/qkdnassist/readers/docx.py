@@ -36,9 +36,7 @@ def read_docx(path: Path, source: str) -> list[Page]:
     body = document.element.body
     for element in body.iterchildren():
         if element.tag == f"{_W}p":
-            if element.findall(f".//{_W}br[@{_W}type='page']") or element.findall(
-                f".//{_W}pageBreakBefore"
-            ):
+            if element.findall(f".//{_W}br[@{_W}type='page']") or element.findall(f".//{_W}pageBreakBefore"):
                 pages.append([])
             text = "".join(node.text or "" for node in element.iter(f"{_W}t"))
             if text.strip():

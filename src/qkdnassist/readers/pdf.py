@@ -25,8 +25,20 @@ MAX_PAGES = 5000
 # layer (a scan); a real standard page has hundreds.
 MIN_CHARS_PER_PAGE = 20
 
-_READ_ERRORS = (PdfReadError, PdfStreamError, ValueError, TypeError, KeyError, IndexError,
-                AttributeError, RecursionError, OSError, EOFError, AssertionError, ZeroDivisionError)
+_READ_ERRORS = (
+    PdfReadError,
+    PdfStreamError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    RecursionError,
+    OSError,
+    EOFError,
+    AssertionError,
+    ZeroDivisionError,
+)
 
 
 def read_pdf(path: Path, source: str) -> list[Page]:
@@ -85,8 +97,8 @@ def _page_labels(reader: PdfReader, count: int) -> list[str]:
     nothing the physical number does not, so they are dropped.
     """
     try:
-        root = reader.trailer["/Root"]
-        if "/PageLabels" not in root:
+        root = reader.trailer["/Root"].get_object()
+        if "/PageLabels" not in root:  # type: ignore[operator]
             return [""] * count
         labels = list(reader.page_labels)
     except _READ_ERRORS:

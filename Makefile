@@ -1,0 +1,50 @@
+# qkdnassist — the documented entry points: `make run`, `make test`, `make bench`.
+# Everything installs offline-capable into .venv; torch is held to the local CPU build
+# by constraints.txt (a bare torch requirement would pull multi-GB CUDA wheels).
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip
+
+# The sample corpus lives beside the project (../shared/corpus); point QKDN_CORPUS at
+# your own folder to index your documents instead.
+SAMPLE_CORPUS := $(abspath ../shared/corpus)
+export QKDN_CORPUS ?= $(if $(wildcard $(SAMPLE_CORPUS)),$(SAMPLE_CORPUS),corpus)
+export QKDN_INDEX ?= index
+
+.PHONY: install run ingest test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints.txt "torch==2.13.0"
+	$(PIP) install --quiet -c constraints.txt -e ".[test,bench]"
+	touch $(STAMP)
+
+# Index the corpus (incremental: only new or changed files are read and embedded),
+# then search it interactively. The chat UI arrives with the answering issues.
+run: install
+	$(BIN)/qkdnassist ingest
+	$(BIN)/qkdnassist docs
+	@echo 'Search with: $(BIN)/qkdnassist search "your question"'
+
+ingest: install
+	$(BIN)/qkdnassist ingest
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: install lint
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) index bench/out .pytest_cache .mypy_cache .ruff_cache

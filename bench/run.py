@@ -1,0 +1,150 @@
+"""``make bench``: speed and retrieval quality of qkdnassist against the naive pipeline.
+
+Each timed step runs as a fresh process, so import and model-load time count as a
+user would feel them. Both systems index the same corpus on the same machine in the
+same run, because absolute times drift on shared machines.
+
+    python bench/run.py [--corpus DIR] [--questions FILE] [--work DIR] [--skip-naive] [--reuse]
+
+Writes ``bench/out/results.json`` and prints a Markdown summary for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from score import load_questions, score  # noqa: E402
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 2):
+        sys.exit(f"failed: {' '.join(cmd)}\n{done.stderr[-2000:]}")
+    return seconds, done.stdout
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--corpus", type=Path, default=Path(os.environ.get("QKDN_CORPUS", ROOT.parent / "shared/corpus"))
+    )
+    parser.add_argument("--questions", type=Path, default=HERE / "questions/dev.jsonl")
+    parser.add_argument("--work", type=Path, default=HERE / "out")
+    parser.add_argument("--skip-naive", action="store_true", help="measure qkdnassist only")
+    parser.add_argument("--reuse", action="store_true", help="reuse existing indexes (quality only; no timings)")
+    args = parser.parse_args()
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    index_dir, naive_dir = args.work / "index", args.work / "naive"
+    env = {**os.environ, "QKDN_CORPUS": str(args.corpus), "QKDN_INDEX": str(index_dir)}
+    python = sys.executable
+    cli = [python, "-m", "qkdnassist.cli"]
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+        "corpus": str(args.corpus),
+        "questions": str(args.questions),
+    }
+
+    if not args.reuse:
+        if not args.skip_naive:
+            shutil.rmtree(naive_dir, ignore_errors=True)
+            seconds, out = timed([python, str(HERE / "naive.py"), "build", str(args.corpus), str(naive_dir)], env)
+            results["naive_index_s"] = round(seconds, 1)
+            results["naive_build"] = json.loads(out.strip().splitlines()[-1])
+        shutil.rmtree(index_dir, ignore_errors=True)
+        seconds, out = timed([*cli, "ingest", "--json"], env)
+        report = json.loads(out)
+        results["cold_ingest_s"] = round(seconds, 1)
+        results["chunks"] = sum(f["chunks"] for f in report["indexed"])
+        results["pages"] = sum(f["pages"] for f in report["indexed"])
+        results["failed"] = report["failed"]
+        results["reingest_s"] = round(timed([*cli, "ingest", "--json"], env)[0], 2)
+        results["first_search_cold_s"] = round(
+            timed([*cli, "search", "key delivery API status codes", "--json"], env)[0], 2
+        )
+
+    questions = load_questions(args.questions)
+    os.environ.update(env)
+    from qkdnassist.cli import hit_json, open_searcher
+    from qkdnassist.config import load_settings
+
+    searcher = open_searcher(load_settings())
+    searcher.warm_up()
+    latencies: list[float] = []
+
+    def ours(query: str) -> list[dict[str, Any]]:
+        started = time.perf_counter()
+        hits = searcher.search(query, 10)
+        latencies.append((time.perf_counter() - started) * 1000)
+        return [hit_json(h) for h in hits]
+
+    mine = score(questions, ours)
+    results["qkdnassist"] = mine.__dict__
+    results["search_ms_p50"] = round(statistics.median(latencies), 1)
+    results["search_ms_p95"] = round(percentile(latencies, 0.95), 1)
+    if not args.skip_naive and naive_dir.exists():
+        from naive import NaiveSearcher
+
+        naive = NaiveSearcher(naive_dir)
+        results["naive"] = score(questions, lambda q: naive.search(q, 5)).__dict__
+
+    (args.work / "results.json").write_text(json.dumps(results, indent=2))
+    print_summary(results)
+
+
+def print_summary(r: dict[str, Any]) -> None:
+    print(f"\n## {r['date'][:10]} — {r['machine']}\n")
+    print(f"questions: {r['questions']} ({r['qkdnassist']['n']})\n")
+    print("| system | answer-in-top-5 | right-page@5 | right-document@5 |")
+    print("|---|---|---|---|")
+    for name in ("qkdnassist", "naive"):
+        if name in r:
+            s = r[name]
+            print(f"| {name} | {s['answer_at_5']:.3f} | {s['page_at_5']:.3f} | {s['doc_at_5']:.3f} |")
+    print()
+    for key in (
+        "naive_index_s",
+        "cold_ingest_s",
+        "reingest_s",
+        "first_search_cold_s",
+        "search_ms_p50",
+        "search_ms_p95",
+        "chunks",
+        "pages",
+    ):
+        if key in r:
+            print(f"- {key}: {r[key]}")
+    if "naive_index_s" in r and "cold_ingest_s" in r:
+        print(f"- cold ingest / naive index time: {r['cold_ingest_s'] / r['naive_index_s']:.2f}")
+    misses = r["qkdnassist"]["misses"]
+    if misses:
+        print(f"\nqkdnassist misses ({len(misses)}):")
+        for m in misses:
+            print(f"  {m}")
+
+
+if __name__ == "__main__":
+    main()

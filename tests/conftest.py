@@ -1,0 +1,70 @@
+"""Shared fixtures: the real sample corpus, the real embedding model, real indexes.
+
+The sample corpus is read where it lives (``../shared/corpus`` beside the project, or
+``QKDN_SAMPLE_CORPUS``); it is never copied into the repository. A missing corpus
+fails the run rather than skipping tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qkdnassist.config import Settings
+from qkdnassist.embedding import Embedder
+from qkdnassist.index import Index
+from qkdnassist.ingest import ingest
+from qkdnassist.retrieve import Searcher
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = Path(os.environ.get("QKDN_SAMPLE_CORPUS", ROOT.parent / "shared" / "corpus"))
+MANIFEST = ROOT / "corpus" / "manifest.tsv"
+
+# A subset of the sample corpus that covers every kind of document and the identifier
+# queries the tests ask, small enough to embed in well under a minute on 2 cores.
+SUBSET = (
+    "etsi/gs_qkd_014_v1.1.1.pdf",
+    "nist/nist_fips_203.pdf",
+    "gov/anssi_bsi_nlncsa_sma_position_paper_qkd_2024.pdf",
+    "ietf/draft-irtf-qirg-principles-11.txt",
+    "itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt",
+)
+
+
+@pytest.fixture(scope="session")
+def sample_corpus() -> Path:
+    if not (SAMPLE / "MANIFEST.tsv").is_file():
+        pytest.fail(f"sample corpus not found at {SAMPLE}; set QKDN_SAMPLE_CORPUS")
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real bundled all-MiniLM-L6-v2, loaded once per test session."""
+    return Embedder()
+
+
+def copy_subset(corpus: Path, target: Path, sources: tuple[str, ...] = SUBSET) -> Path:
+    """Copy some sample documents into a temporary corpus folder (tests mutate it)."""
+    for source in sources:
+        (target / source).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(corpus / source, target / source)
+    return target
+
+
+@pytest.fixture(scope="session")
+def subset_index(tmp_path_factory: pytest.TempPathFactory, sample_corpus: Path, embedder: Embedder) -> Settings:
+    """Settings of an index built once from :data:`SUBSET` (read-only for tests)."""
+    base = tmp_path_factory.mktemp("subset")
+    settings = Settings(corpus=copy_subset(sample_corpus, base / "corpus"), index=base / "index", manifest=MANIFEST)
+    report = ingest(settings=settings, embedder=embedder)
+    assert not report.failed, report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def searcher(subset_index: Settings, embedder: Embedder) -> Searcher:
+    return Searcher(Index(subset_index.index), embedder)
