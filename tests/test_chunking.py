@@ -29,7 +29,7 @@ CHUNK_TOKENS = 160  # the QKDN_CHUNK_TOKENS default
 Chunked = tuple[ParsedDocument, list[Block], list[Chunk]]
 
 
-def sample_corpus() -> Path:
+def corpus_root() -> Path:
     """The shared sample corpus; a missing corpus fails the test (it must not skip)."""
     root = Path(os.environ.get("QKDN_SAMPLE_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
     if not (root / "MANIFEST.tsv").is_file():
@@ -41,14 +41,15 @@ def sample_corpus() -> Path:
 
 
 def corpus_file(relative: str) -> Path:
-    path = sample_corpus() / relative
+    path = corpus_root() / relative
     if not path.is_file():
         pytest.fail(f"sample corpus file missing: {path}", pytrace=False)
     return path
 
 
 @pytest.fixture(scope="module")
-def embedder() -> Embedder:
+def tokenizer_embedder() -> Embedder:
+    """A real Embedder of its own: only its tokenizer is used, the model is never loaded."""
     return Embedder()
 
 
@@ -65,10 +66,10 @@ def parse(relative: str) -> tuple[ParsedDocument, list[Block]]:
 
 
 @pytest.fixture(scope="module", params=DOCUMENTS, ids=[Path(d).stem for d in DOCUMENTS])
-def chunked(request: pytest.FixtureRequest, embedder: Embedder) -> Chunked:
+def chunked(request: pytest.FixtureRequest, tokenizer_embedder: Embedder) -> Chunked:
     document, blocks = parse(request.param)
     chunks = chunk_document(
-        document, blocks, max_tokens=CHUNK_TOKENS, count_tokens=count_tokens, fits_embedder=embedder.fits
+        document, blocks, max_tokens=CHUNK_TOKENS, count_tokens=count_tokens, fits_embedder=tokenizer_embedder.fits
     )
     return document, blocks, chunks
 
@@ -80,19 +81,19 @@ def normalised(text: str) -> str:
 # --- real documents ----------------------------------------------------------------
 
 
-def test_embedder_limit_is_read_without_loading_the_model(embedder: Embedder) -> None:
-    assert embedder.max_tokens == 256
-    assert embedder.fits("QKD key delivery")
-    assert not embedder.fits("key " * 300)
-    assert embedder._model is None
+def test_embedder_limit_is_read_without_loading_the_model(tokenizer_embedder: Embedder) -> None:
+    assert tokenizer_embedder.max_tokens == 256
+    assert tokenizer_embedder.fits("QKD key delivery")
+    assert not tokenizer_embedder.fits("key " * 300)
+    assert tokenizer_embedder._model is None
 
 
-def test_every_chunk_fits_the_embedder(chunked: Chunked, embedder: Embedder) -> None:
+def test_every_chunk_fits_the_embedder(chunked: Chunked, tokenizer_embedder: Embedder) -> None:
     _, _, chunks = chunked
     assert chunks
-    too_long = [(chunk.clause, embedder.count_tokens(chunk.embed_text)) for chunk in chunks]
-    assert [entry for entry in too_long if entry[1] > embedder.max_tokens] == []
-    assert all(embedder.fits(chunk.embed_text) for chunk in chunks)
+    too_long = [(chunk.clause, tokenizer_embedder.count_tokens(chunk.embed_text)) for chunk in chunks]
+    assert [entry for entry in too_long if entry[1] > tokenizer_embedder.max_tokens] == []
+    assert all(tokenizer_embedder.fits(chunk.embed_text) for chunk in chunks)
 
 
 def test_no_chunk_is_empty(chunked: Chunked) -> None:
@@ -100,10 +101,10 @@ def test_no_chunk_is_empty(chunked: Chunked) -> None:
     assert all(chunk.text.strip() for chunk in chunks)
 
 
-def test_chunk_ids_are_unique_and_stable(chunked: Chunked, embedder: Embedder) -> None:
+def test_chunk_ids_are_unique_and_stable(chunked: Chunked, tokenizer_embedder: Embedder) -> None:
     document, blocks, chunks = chunked
     again = chunk_document(
-        document, blocks, max_tokens=CHUNK_TOKENS, count_tokens=count_tokens, fits_embedder=embedder.fits
+        document, blocks, max_tokens=CHUNK_TOKENS, count_tokens=count_tokens, fits_embedder=tokenizer_embedder.fits
     )
     assert len({chunk.id for chunk in chunks}) == len(chunks)
     assert [chunk.id for chunk in again] == [chunk.id for chunk in chunks]
@@ -196,13 +197,15 @@ def _one_block_document(text: str) -> tuple[ParsedDocument, list[Block]]:
     ids=["3000-words", "identifiers", "unicode"],
 )
 @pytest.mark.parametrize("max_tokens", [32, CHUNK_TOKENS, 512])
-def test_huge_paragraph_is_split_into_chunks_that_fit(embedder: Embedder, words: list[str], max_tokens: int) -> None:
+def test_huge_paragraph_is_split_into_chunks_that_fit(
+    tokenizer_embedder: Embedder, words: list[str], max_tokens: int
+) -> None:
     document, blocks = _one_block_document(" ".join(words))
     chunks = chunk_document(
-        document, blocks, max_tokens=max_tokens, count_tokens=count_tokens, fits_embedder=embedder.fits
+        document, blocks, max_tokens=max_tokens, count_tokens=count_tokens, fits_embedder=tokenizer_embedder.fits
     )
     assert len(chunks) > 1
-    assert all(embedder.fits(chunk.embed_text) for chunk in chunks)
+    assert all(tokenizer_embedder.fits(chunk.embed_text) for chunk in chunks)
     assert all(chunk.text.strip() for chunk in chunks)
     assert " ".join(chunk.text for chunk in chunks).split() == words
     assert {(chunk.clause, chunk.page, chunk.page_end, chunk.page_label) for chunk in chunks} == {("5.2", 1, 1, "1")}

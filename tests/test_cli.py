@@ -9,18 +9,29 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import MANIFEST, copy_subset
 
+from conftest import MANIFEST, copy_subset
 from qkdnassist.config import Settings
 
 HIT_KEYS = ["source", "doc_id", "title", "edition", "clause", "page", "page_end", "score", "text"]
 
 
 def run(args: list[str], settings: Settings, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "QKDN_CORPUS": str(settings.corpus), "QKDN_INDEX": str(settings.index),
-               "QKDN_MANIFEST": str(MANIFEST), **env}
-    return subprocess.run([sys.executable, "-m", "qkdnassist.cli", *args], env=environ, capture_output=True,
-                          text=True, timeout=600, check=False)
+    environ = {
+        **os.environ,
+        "QKDN_CORPUS": str(settings.corpus),
+        "QKDN_INDEX": str(settings.index),
+        "QKDN_MANIFEST": str(MANIFEST),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "qkdnassist.cli", *args],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def test_search_json_has_the_documented_shape(subset_index: Settings) -> None:
@@ -49,25 +60,34 @@ def test_docs_json_lists_indexed_documents(subset_index: Settings) -> None:
     done = run(["docs", "--json"], subset_index)
     rows = json.loads(done.stdout)
     assert {r["source"] for r in rows} == {
-        "etsi/gs_qkd_014_v1.1.1.pdf", "nist/nist_fips_203.pdf", "gov/anssi_bsi_nlncsa_sma_position_paper_qkd_2024.pdf",
-        "ietf/draft-irtf-qirg-principles-11.txt", "itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt",
+        "etsi/gs_qkd_014_v1.1.1.pdf",
+        "nist/nist_fips_203.pdf",
+        "gov/anssi_bsi_nlncsa_sma_position_paper_qkd_2024.pdf",
+        "ietf/draft-irtf-qirg-principles-11.txt",
+        "itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt",
     }
     etsi = next(r for r in rows if r["doc_id"] == "ETSI GS QKD 014")
     assert etsi["edition"] == "V1.1.1" and etsi["body"] == "ETSI" and etsi["pages"] == 22 and etsi["chunks"] > 0
 
 
 def test_ingest_json_and_exit_code_2_when_some_files_fail(tmp_path: Path, sample_corpus: Path) -> None:
-    corpus = copy_subset(sample_corpus, tmp_path / "corpus",
-                         ("itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt",))
+    corpus = copy_subset(
+        sample_corpus, tmp_path / "corpus", ("itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt",)
+    )
     (corpus / "zero.pdf").write_bytes(b"")
     settings = Settings(corpus=corpus, index=tmp_path / "index")
     done = run(["ingest", "--json"], settings)
     assert done.returncode == 2, done.stderr
     report = json.loads(done.stdout)
     assert list(report) == ["indexed", "unchanged", "removed", "failed", "seconds"]
-    assert report["indexed"] == [{"source": "itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt",
-                                  "doc_id": "JCA-QKDN 4th meeting executive summary", "pages": 1,
-                                  "chunks": report["indexed"][0]["chunks"]}]
+    assert report["indexed"] == [
+        {
+            "source": "itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt",
+            "doc_id": "JCA-QKDN 4th meeting executive summary",
+            "pages": 1,
+            "chunks": report["indexed"][0]["chunks"],
+        }
+    ]
     assert report["failed"] == [{"source": "zero.pdf", "reason": "empty file (0 bytes)"}]
     assert isinstance(report["seconds"], float)
 
@@ -86,8 +106,9 @@ def test_ingest_json_and_exit_code_2_when_some_files_fail(tmp_path: Path, sample
         (["search", "x", "--doc", "Y.3802"], {}, "no indexed document matches"),
     ],
 )
-def test_errors_are_one_clear_line_and_exit_1(subset_index: Settings, args: list[str], env: dict[str, str],
-                                              message: str) -> None:
+def test_errors_are_one_clear_line_and_exit_1(
+    subset_index: Settings, args: list[str], env: dict[str, str], message: str
+) -> None:
     done = run(args, subset_index, **env)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr

@@ -50,8 +50,9 @@ def test_sequence_limit_is_read_without_loading_torch() -> None:
 
 
 def test_embeddings_are_normalised_and_meaningful(embedder: Embedder) -> None:
-    vectors = embedder.embed(["key delivery API for QKD", "REST interface that hands out quantum keys",
-                              "recipe for apple pie"])
+    vectors = embedder.embed(
+        ["key delivery API for QKD", "REST interface that hands out quantum keys", "recipe for apple pie"]
+    )
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2

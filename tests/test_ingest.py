@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import MANIFEST, copy_subset
 
+from conftest import MANIFEST, copy_subset
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
 from qkdnassist.errors import IndexStoreError
@@ -29,8 +29,9 @@ SMALL = (
 @pytest.fixture()
 def small(tmp_path: Path, sample_corpus: Path) -> Settings:
     """A fresh corpus of two small real documents and an empty index."""
-    return Settings(corpus=copy_subset(sample_corpus, tmp_path / "corpus", SMALL), index=tmp_path / "index",
-                    manifest=MANIFEST)
+    return Settings(
+        corpus=copy_subset(sample_corpus, tmp_path / "corpus", SMALL), index=tmp_path / "index", manifest=MANIFEST
+    )
 
 
 def consistent(index: Index) -> tuple[int, int]:
@@ -82,8 +83,9 @@ def test_changed_file_is_replaced_without_duplicates(small: Settings, embedder: 
     index = Index(small.index)
     before = consistent(index)[0]
     summary = small.corpus / SMALL[1]
-    summary.write_text(summary.read_text(encoding="utf-8") + "\n9 Added clause\nQuokka liaison paragraph.\n",
-                       encoding="utf-8")
+    summary.write_text(
+        summary.read_text(encoding="utf-8") + "\n9 Added clause\nQuokka liaison paragraph.\n", encoding="utf-8"
+    )
     report = ingest(settings=small, embedder=embedder)
     assert [f.source for f in report.indexed] == [SMALL[1]]
     assert report.unchanged == (SMALL[0],)
@@ -158,12 +160,23 @@ def test_crash_mid_run_loses_nothing_and_next_run_recovers(small: Settings, embe
 
 
 def test_sigkill_during_ingest_is_recovered(tmp_path: Path, sample_corpus: Path) -> None:
-    corpus = copy_subset(sample_corpus, tmp_path / "corpus",
-                         ("etsi/gs_qkd_014_v1.1.1.pdf", "ietf/draft-irtf-qirg-principles-11.txt", *SMALL))
-    env = {**os.environ, "QKDN_CORPUS": str(corpus), "QKDN_INDEX": str(tmp_path / "index"),
-           "QKDN_MANIFEST": str(MANIFEST)}
-    process = subprocess.Popen([sys.executable, "-m", "qkdnassist.cli", "ingest", "--json"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    corpus = copy_subset(
+        sample_corpus,
+        tmp_path / "corpus",
+        ("etsi/gs_qkd_014_v1.1.1.pdf", "ietf/draft-irtf-qirg-principles-11.txt", *SMALL),
+    )
+    env = {
+        **os.environ,
+        "QKDN_CORPUS": str(corpus),
+        "QKDN_INDEX": str(tmp_path / "index"),
+        "QKDN_MANIFEST": str(MANIFEST),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qkdnassist.cli", "ingest", "--json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     records = tmp_path / "index" / "records.sqlite"
     deadline = time.monotonic() + 240
     # Kill it once at least one document is committed and others are still pending.

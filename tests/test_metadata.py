@@ -22,7 +22,7 @@ GSMA_PQ03 = "gsma/gsma_pq03_pqc_guidelines_telecom_use_cases_v2.0.pdf"
 PROJECT_MANIFEST = Path(__file__).resolve().parents[1] / "corpus" / "manifest.tsv"
 
 
-def sample_corpus() -> Path:
+def corpus_root() -> Path:
     """The shared sample corpus; a missing corpus fails the test (it must not skip)."""
     root = Path(os.environ.get("QKDN_SAMPLE_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
     if not (root / "MANIFEST.tsv").is_file():
@@ -34,7 +34,7 @@ def sample_corpus() -> Path:
 
 
 def corpus_file(relative: str) -> Path:
-    path = sample_corpus() / relative
+    path = corpus_root() / relative
     if not path.is_file():
         pytest.fail(f"sample corpus file missing: {path}", pytrace=False)
     return path
@@ -94,12 +94,6 @@ def test_internet_draft_date_is_not_its_expiry(detected: dict[str, DocumentInfo]
     assert detected[PRINCIPLES].date == "29 August 2022"
 
 
-@pytest.mark.xfail(
-    reason="BUG: metadata._first_date skips the whole 'Expires: 9 February 2027   8 August 2026' header line "
-    "of draft-abane-qirg-function-abstraction-latest.txt, so the draft's own date is lost and "
-    "'March 1997' (from the RFC 2119 reference) is returned",
-    strict=True,
-)
 def test_internet_draft_date_on_the_expiry_line_is_found(detected: dict[str, DocumentInfo]) -> None:
     assert detected[ABANE].date == "8 August 2026"
 

@@ -26,7 +26,7 @@ POSITION_PAPER = "gov/anssi_bsi_nlncsa_sma_position_paper_qkd_2024.pdf"
 PRINCIPLES = "ietf/draft-irtf-qirg-principles-11.txt"
 
 
-def sample_corpus() -> Path:
+def corpus_root() -> Path:
     """The shared sample corpus; a missing corpus fails the test (it must not skip)."""
     root = Path(os.environ.get("QKDN_SAMPLE_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
     if not (root / "MANIFEST.tsv").is_file():
@@ -38,7 +38,7 @@ def sample_corpus() -> Path:
 
 
 def corpus_file(relative: str) -> Path:
-    path = sample_corpus() / relative
+    path = corpus_root() / relative
     if not path.is_file():
         pytest.fail(f"sample corpus file missing: {path}", pytrace=False)
     return path
@@ -172,11 +172,6 @@ def test_docx_table_rows_become_cell_lines(tmp_path: Path) -> None:
     assert lines[3:] == ["Name | Type | Description", "key_ID | UUID | ID of the key"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: readers/docx.py joins only <w:t> texts, so a tab or line break (<w:tab/>, <w:br/>) between "
-    "two words disappears and glues them: 'Key\\tdelivery' gives 'Keydelivery'",
-    strict=True,
-)
 @pytest.mark.parametrize("separator", ["\t", "\n"], ids=["tab", "line-break"])
 def test_docx_tabs_and_line_breaks_keep_words_apart(tmp_path: Path, separator: str) -> None:
     document = docx.Document()
@@ -190,11 +185,6 @@ def test_docx_tabs_and_line_breaks_keep_words_apart(tmp_path: Path, separator: s
     assert " ".join(text.split()) == "Key delivery key ID | UUID"
 
 
-@pytest.mark.xfail(
-    reason="BUG: readers/docx.py moves a whole paragraph to the next page when a page break sits inside it, "
-    "and glues the runs: 'before' + <w:br w:type=page/> + 'after' gives one page 'beforeafter'",
-    strict=True,
-)
 def test_docx_page_break_inside_paragraph_splits_its_text(tmp_path: Path) -> None:
     document = docx.Document()
     paragraph = document.add_paragraph("text before the break")
@@ -208,11 +198,6 @@ def test_docx_page_break_inside_paragraph_splits_its_text(tmp_path: Path) -> Non
     ]
 
 
-@pytest.mark.xfail(
-    reason="BUG: readers/docx.py treats <w:pageBreakBefore w:val='0'/> (page break explicitly switched off) "
-    "as a page break",
-    strict=True,
-)
 def test_docx_page_break_before_switched_off_is_no_break(tmp_path: Path) -> None:
     document = docx.Document()
     document.add_paragraph("first paragraph")

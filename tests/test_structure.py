@@ -22,7 +22,7 @@ GSMA_PQ03 = "gsma/gsma_pq03_pqc_guidelines_telecom_use_cases_v2.0.pdf"
 DOCUMENTS = [ETSI_014, PRINCIPLES, FIPS_203, FIPS_204, GSMA_PQ03]
 
 
-def sample_corpus() -> Path:
+def corpus_root() -> Path:
     """The shared sample corpus; a missing corpus fails the test (it must not skip)."""
     root = Path(os.environ.get("QKDN_SAMPLE_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
     if not (root / "MANIFEST.tsv").is_file():
@@ -34,7 +34,7 @@ def sample_corpus() -> Path:
 
 
 def corpus_file(relative: str) -> Path:
-    path = sample_corpus() / relative
+    path = corpus_root() / relative
     if not path.is_file():
         pytest.fail(f"sample corpus file missing: {path}", pytrace=False)
     return path
@@ -272,12 +272,6 @@ def test_fips_204_clause_4_is_not_a_formula(read_document: Reader) -> None:
     assert titles == {"4 Parameter Sets"}
 
 
-@pytest.mark.xfail(
-    reason="BUG: structure() takes the numbered requirement '6. Any NF that is deemed an enforcement point for "
-    "user consent shall support to retrieve the' (GSMA PQ.03 page 114) as clause 6, then 7 and 8; clauses "
-    "5.13.8.2 to 5.17.13 (pages 114-131, e.g. '5.14 Lawful Intercept (and Retained Data)') are lost",
-    strict=True,
-)
 def test_gsma_pq03_numbered_requirements_are_not_clauses(read_document: Reader) -> None:
     found = clauses(blocks_of(read_document, GSMA_PQ03))
     assert not [block.clause_title for block in found.values() if " shall " in block.clause_title]
@@ -317,17 +311,9 @@ def test_blocks_stay_on_one_page_within_the_document(document_blocks: tuple[list
     assert [block.page for block in blocks] == sorted(block.page for block in blocks)
 
 
-PAGE_SPAN_BUG = pytest.mark.xfail(
-    reason="BUG: structure._merge_headings folds a heading left alone at the foot of a page into the first "
-    "block of the next page, giving a block with page != page_end (GSMA PQ.03 '5.8.2 System Context', "
-    "pages 81-82), against the module's rule that blocks never cross a page",
-    strict=True,
-)
-
-
 @pytest.mark.parametrize(
     "relative",
-    [ETSI_014, PRINCIPLES, FIPS_203, FIPS_204, pytest.param(GSMA_PQ03, marks=PAGE_SPAN_BUG)],
+    [ETSI_014, PRINCIPLES, FIPS_203, FIPS_204, GSMA_PQ03],
     ids=[Path(d).stem for d in DOCUMENTS],
 )
 def test_blocks_never_span_two_pages(read_document: Reader, relative: str) -> None:
@@ -335,7 +321,6 @@ def test_blocks_never_span_two_pages(read_document: Reader, relative: str) -> No
     assert spanning == []
 
 
-@PAGE_SPAN_BUG
 def test_heading_at_the_foot_of_a_page_does_not_pull_the_next_page_in() -> None:
     pages = [
         Page(1, "1 Scope\nThe present document specifies an API.\n\n2 References\n"),

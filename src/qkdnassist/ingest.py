@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import multiprocessing
 import os
 import shutil
 import time
@@ -275,7 +276,11 @@ def _prepared(
         return
     # Largest files first so the long ones do not start last.
     ordered = sorted(todo, key=lambda f: -f.path.stat().st_size)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(settings.embed_model,)) as pool:
+    # "spawn": a forked worker would inherit the index lock and keep it past a killed parent.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(settings.embed_model,)
+    ) as pool:
         futures: list[Future[Any]] = [
             pool.submit(_worker_prepare, f.path, f.source, hashes[f.source], manifest, settings.chunk_tokens)
             for f in ordered

@@ -111,7 +111,7 @@ class KeywordIndex:
             saved = json.loads(meta.read_text())
         except (OSError, ValueError):
             return None
-        if saved.get("generation") != generation:
+        if not isinstance(saved, dict) or saved.get("generation") != generation or "ids" not in saved:
             return None
         if not saved["ids"]:
             return cls([], None)

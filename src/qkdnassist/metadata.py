@@ -193,8 +193,8 @@ def _lines_after(text: str, marker: str) -> str:
 
 def _first_date(text: str) -> str:
     for line in text.splitlines():
-        if "expire" in line.lower():
-            continue  # an Internet-Draft's expiry date is not its date
+        # An Internet-Draft's expiry date is not its date; its own date may share the line.
+        line = re.sub(r"expires:?\s+" + _DATE.pattern, " ", line, flags=re.IGNORECASE)
         if m := _DATE.search(line):
             return m.group(1)
     return ""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .types import Block, Page
 
@@ -115,6 +115,7 @@ class Heading:
 
     number: str
     title: str
+    dotted: bool = field(default=False, compare=False)  # written "5. Title" rather than "5 Title"
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -129,7 +130,7 @@ class Heading:
         return f"{self.number} {self.title}".strip()
 
 
-_NUMBERED = re.compile(r"^\s{0,3}((?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,5})\.?\s{1,4}([A-Z][^\n]{1,110})$")
+_NUMBERED = re.compile(r"^\s{0,3}((?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,5})(\.?)\s{1,4}([A-Z][^\n]{1,110})$")
 _ANNEX = re.compile(
     r"^\s*((?:Annex|Appendix)\s+(?:[A-Z]|[IVX]+|\d+))\s*[.:]?\s*"
     r"(\((?:normative|informative)\))?\s*[:\-–]?\s*([^\n]{0,110})$"
@@ -154,7 +155,7 @@ def parse_heading(line: str) -> Heading | None:
     match = _NUMBERED.match(stripped)
     if not match:
         return None
-    number, title = match.group(1), " ".join(match.group(2).split())
+    number, title = match.group(1), " ".join(match.group(3).split())
     if number[0].isalpha() and "." not in number:
         return None  # "A Title" is a sentence, not a clause; annex clauses are "A.1"
     words = title.split()
@@ -164,11 +165,12 @@ def parse_heading(line: str) -> Heading | None:
         or "http" in title
         or re.search(r"[=←→∈≤≥|]|\w\(\S*\)", title)  # a formula or a function call, not a title
         or re.search(r"[a-z]\.\s+[A-Z]", title)  # a sentence break: running text, not a title
+        or (len(words) > 6 and re.search(r"\b(?:shall|should|must|may|is|are)\b", title))  # a requirement
         or (title.endswith(".") and len(words) > 8)
         or sum(ch.isdigit() for ch in title) > len(title) // 3
     ):
         return None
-    return Heading(number, title)
+    return Heading(number, title, dotted=bool(match.group(2)))
 
 
 def _is_successor(new: tuple[str, ...], current: tuple[str, ...]) -> bool:
@@ -234,6 +236,7 @@ def structure(pages: Sequence[Page]) -> list[Block]:
     buffer: list[_Line] = []
     kind = "text"
     untitled = False  # the last heading was "Annex A (informative):" with its title below
+    top_style: bool | None = None  # whether this document writes top-level clauses "5." or "5"
 
     def clause_fields() -> tuple[str, str]:
         if not path:
@@ -267,7 +270,17 @@ def structure(pages: Sequence[Page]) -> list[Block]:
                     blocks[-1] = replace(blocks[-1], text=path[-1].text, clause_title=path[-1].text)
                     continue
             heading = parse_heading(line)
+            if (
+                heading
+                and len(heading.key) == 1
+                and heading.key[0].isdigit()
+                and top_style is not None
+                and heading.dotted != top_style
+            ):
+                heading = None  # "6. Any NF shall ..." in a document whose clauses read "5 Title"
             if heading and _is_successor(heading.key, current):
+                if len(heading.key) == 1 and heading.key[0].isdigit():
+                    top_style = heading.dotted
                 flush()
                 depth = len(heading.key)
                 path = [h for h in path if len(h.key) < depth and heading.key[: len(h.key)] == h.key]
@@ -309,7 +322,7 @@ def _merge_headings(blocks: list[Block]) -> list[Block]:
     merged: list[Block] = []
     pending: Block | None = None
     for block in blocks:
-        if pending is not None and block.clause == pending.clause:
+        if pending is not None and block.clause == pending.clause and block.page == pending.page_end:
             block = Block(
                 pending.text + "\n" + block.text,
                 pending.page,

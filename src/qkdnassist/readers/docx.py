@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from ..errors import ReadError
 from ..types import Page
@@ -33,19 +34,49 @@ def read_docx(path: Path, source: str) -> list[Page]:
         raise ReadError(source, f"cannot read file ({exc})") from None
 
     pages: list[list[str]] = [[]]
-    body = document.element.body
-    for element in body.iterchildren():
+    for element in document.element.body.iterchildren():
         if element.tag == f"{_W}p":
-            if element.findall(f".//{_W}br[@{_W}type='page']") or element.findall(f".//{_W}pageBreakBefore"):
-                pages.append([])
-            text = "".join(node.text or "" for node in element.iter(f"{_W}t"))
-            if text.strip():
-                pages[-1].append(text)
+            _paragraph(element, pages)
         elif element.tag == f"{_W}tbl":
             for row in element.iter(f"{_W}tr"):
-                cells = []
-                for cell in row.iter(f"{_W}tc"):
-                    cells.append(" ".join("".join(t.text or "" for t in cell.iter(f"{_W}t")).split()))
+                cells = [" ".join(_text(cell).split()) for cell in row.iter(f"{_W}tc")]
                 if any(cells):
                     pages[-1].append(" | ".join(cells))
     return [Page(number=i, text="\n".join(lines)) for i, lines in enumerate(pages, start=1)]
+
+
+def _on(element: Any) -> bool:
+    """Whether an on/off property element is on (``w:val`` absent, or not 0/false/off)."""
+    return element.get(f"{_W}val", "true") not in {"0", "false", "off"}
+
+
+def _paragraph(element: Any, pages: list[list[str]]) -> None:
+    """Append a paragraph's text to the current page, starting new pages at its breaks."""
+    before = element.find(f"{_W}pPr/{_W}pageBreakBefore")
+    if before is not None and _on(before) and any(pages[-1]):
+        pages.append([])
+    line = ""
+    for node in element.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
+        if node.tag == f"{_W}t":
+            line += node.text or ""
+        elif node.tag == f"{_W}tab":
+            line += "\t"
+        elif node.get(f"{_W}type") == "page":
+            if line.strip():
+                pages[-1].append(line)
+            line = ""
+            pages.append([])
+        else:
+            line += "\n"
+    if line.strip():
+        pages[-1].append(line)
+
+
+def _text(element: Any) -> str:
+    """Text of a table cell: its paragraphs on separate lines, tabs and breaks kept."""
+    parts = []
+    for paragraph in element.iter(f"{_W}p"):
+        collected: list[list[str]] = [[]]
+        _paragraph(paragraph, collected)
+        parts.append(" ".join(" ".join(page) for page in collected))
+    return "\n".join(parts)
