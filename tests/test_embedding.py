@@ -56,3 +56,18 @@ def test_embeddings_are_normalised_and_meaningful(embedder: Embedder) -> None:
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_onnx_runtime_matches_sentence_transformers(tmp_path: Path) -> None:
+    texts = [
+        "QKD",
+        "The KME shall return key IDs with each key.",
+        "word " * 300,
+        "ML-KEM-768 encapsulation key: 1184 bytes; 𝑐𝑡𝑥 of 255 or fewer bytes",
+    ]
+    onnx = Embedder(cache=tmp_path, runtime="onnx")
+    torch = Embedder(runtime="torch")
+    assert type(onnx.model).__name__ == "OnnxEncoder"
+    a, b = onnx.embed(texts), torch.embed(texts)
+    assert np.all(np.sum(a * b, axis=1) > 0.9999)
+    assert list(tmp_path.glob("onnx/*.onnx")), "the exported model is cached"

@@ -160,7 +160,7 @@ def open_searcher(settings: Settings) -> Any:
     index = Index(settings.index)
     if not index.hashes():
         raise QkdnError(f"the index at {settings.index} is empty; run 'qkdnassist ingest' first")
-    return Searcher(index, Embedder(settings.embed_model, batch_size=settings.embed_batch))
+    return Searcher(index, Embedder.from_settings(settings))
 
 
 def _search(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:

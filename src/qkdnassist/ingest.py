@@ -18,6 +18,7 @@ import hashlib
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -123,9 +124,17 @@ def prepare(
 _worker_embedder: Embedder | None = None
 
 
-def _worker_init(model: str) -> None:
+def _worker_init(model: str, parent: int) -> None:
     global _worker_embedder
     _worker_embedder = Embedder(model)
+    # A killed ingest must not leave its readers behind: they would wait for work forever.
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _worker_prepare(
@@ -198,7 +207,7 @@ def ingest(
         )
     own_index = index is None
     index = index or Index(settings.index)
-    embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch)
+    embedder = embedder or Embedder.from_settings(settings)
     try:
         with _IngestLock(index.folder):
             return _run(paths, settings, index, embedder, progress, workers, started)
@@ -279,7 +288,7 @@ def _prepared(
     # "spawn": a forked worker would inherit the index lock and keep it past a killed parent.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(settings.embed_model,)
+        max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(settings.embed_model, os.getpid())
     ) as pool:
         futures: list[Future[Any]] = [
             pool.submit(_worker_prepare, f.path, f.source, hashes[f.source], manifest, settings.chunk_tokens)
