@@ -34,11 +34,27 @@ SUBSET = (
 )
 
 
+def corpus_root() -> Path:
+    """The shared sample corpus; a missing corpus fails the test (it must not skip)."""
+    if not (SAMPLE / "MANIFEST.tsv").is_file():
+        pytest.fail(
+            f"sample corpus not found at {SAMPLE}: set QKDN_SAMPLE_CORPUS to the folder holding MANIFEST.tsv",
+            pytrace=False,
+        )
+    return SAMPLE
+
+
+def corpus_file(relative: str) -> Path:
+    """One sample document; a missing file fails the test."""
+    path = corpus_root() / relative
+    if not path.is_file():
+        pytest.fail(f"sample corpus file missing: {path}", pytrace=False)
+    return path
+
+
 @pytest.fixture(scope="session")
 def sample_corpus() -> Path:
-    if not (SAMPLE / "MANIFEST.tsv").is_file():
-        pytest.fail(f"sample corpus not found at {SAMPLE}; set QKDN_SAMPLE_CORPUS")
-    return SAMPLE
+    return corpus_root()
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,12 @@ tokenizer.json, not torch); nothing here embeds.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
+from conftest import corpus_file
 from qkdnassist.chunking import chunk_document
 from qkdnassist.embedding import Embedder
 from qkdnassist.metadata import detect_info
@@ -27,24 +27,6 @@ DOCUMENTS = [ETSI_014, PRINCIPLES]
 CHUNK_TOKENS = 160  # the QKDN_CHUNK_TOKENS default
 
 Chunked = tuple[ParsedDocument, list[Block], list[Chunk]]
-
-
-def corpus_root() -> Path:
-    """The shared sample corpus; a missing corpus fails the test (it must not skip)."""
-    root = Path(os.environ.get("QKDN_SAMPLE_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
-    if not (root / "MANIFEST.tsv").is_file():
-        pytest.fail(
-            f"sample corpus not found at {root}: set QKDN_SAMPLE_CORPUS to the folder holding MANIFEST.tsv",
-            pytrace=False,
-        )
-    return root
-
-
-def corpus_file(relative: str) -> Path:
-    path = corpus_root() / relative
-    if not path.is_file():
-        pytest.fail(f"sample corpus file missing: {path}", pytrace=False)
-    return path
 
 
 @pytest.fixture(scope="module")

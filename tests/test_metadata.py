@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
 
+from conftest import corpus_file
 from qkdnassist.errors import ConfigError
 from qkdnassist.metadata import MANIFEST_COLUMNS, Manifest, detect_info, load_manifest
 from qkdnassist.readers import read_pages
@@ -20,24 +20,6 @@ ABANE = "ietf/draft-abane-qirg-function-abstraction-latest.txt"
 FIPS_203 = "nist/nist_fips_203.pdf"
 GSMA_PQ03 = "gsma/gsma_pq03_pqc_guidelines_telecom_use_cases_v2.0.pdf"
 PROJECT_MANIFEST = Path(__file__).resolve().parents[1] / "corpus" / "manifest.tsv"
-
-
-def corpus_root() -> Path:
-    """The shared sample corpus; a missing corpus fails the test (it must not skip)."""
-    root = Path(os.environ.get("QKDN_SAMPLE_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
-    if not (root / "MANIFEST.tsv").is_file():
-        pytest.fail(
-            f"sample corpus not found at {root}: set QKDN_SAMPLE_CORPUS to the folder holding MANIFEST.tsv",
-            pytrace=False,
-        )
-    return root
-
-
-def corpus_file(relative: str) -> Path:
-    path = corpus_root() / relative
-    if not path.is_file():
-        pytest.fail(f"sample corpus file missing: {path}", pytrace=False)
-    return path
 
 
 def first_pages(relative: str, folder: Path, count: int = 3) -> list[Page]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +12,7 @@ from docx.enum.text import WD_BREAK
 from pypdf import PdfWriter
 from pypdf.generic import ContentStream
 
+from conftest import corpus_file
 from qkdnassist.errors import ReadError
 from qkdnassist.readers import read_pages
 from qkdnassist.readers.docx import read_docx
@@ -24,24 +24,6 @@ ETSI_014 = "etsi/gs_qkd_014_v1.1.1.pdf"
 FIPS_203 = "nist/nist_fips_203.pdf"
 POSITION_PAPER = "gov/anssi_bsi_nlncsa_sma_position_paper_qkd_2024.pdf"
 PRINCIPLES = "ietf/draft-irtf-qirg-principles-11.txt"
-
-
-def corpus_root() -> Path:
-    """The shared sample corpus; a missing corpus fails the test (it must not skip)."""
-    root = Path(os.environ.get("QKDN_SAMPLE_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
-    if not (root / "MANIFEST.tsv").is_file():
-        pytest.fail(
-            f"sample corpus not found at {root}: set QKDN_SAMPLE_CORPUS to the folder holding MANIFEST.tsv",
-            pytrace=False,
-        )
-    return root
-
-
-def corpus_file(relative: str) -> Path:
-    path = corpus_root() / relative
-    if not path.is_file():
-        pytest.fail(f"sample corpus file missing: {path}", pytrace=False)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from itertools import pairwise
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import corpus_file
 from qkdnassist.readers import read_pages
 from qkdnassist.structure import Heading, drop_tables_of_contents, parse_heading, strip_running_lines, structure
 from qkdnassist.types import Block, Page
@@ -20,24 +20,6 @@ FIPS_203 = "nist/nist_fips_203.pdf"
 FIPS_204 = "nist/nist_fips_204.pdf"
 GSMA_PQ03 = "gsma/gsma_pq03_pqc_guidelines_telecom_use_cases_v2.0.pdf"
 DOCUMENTS = [ETSI_014, PRINCIPLES, FIPS_203, FIPS_204, GSMA_PQ03]
-
-
-def corpus_root() -> Path:
-    """The shared sample corpus; a missing corpus fails the test (it must not skip)."""
-    root = Path(os.environ.get("QKDN_SAMPLE_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
-    if not (root / "MANIFEST.tsv").is_file():
-        pytest.fail(
-            f"sample corpus not found at {root}: set QKDN_SAMPLE_CORPUS to the folder holding MANIFEST.tsv",
-            pytrace=False,
-        )
-    return root
-
-
-def corpus_file(relative: str) -> Path:
-    path = corpus_root() / relative
-    if not path.is_file():
-        pytest.fail(f"sample corpus file missing: {path}", pytrace=False)
-    return path
 
 
 Reader = Callable[[str], list[Page]]
