@@ -25,12 +25,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt -e ".[test,bench]"
 	touch $(STAMP)
 
-# Index the corpus (incremental: only new or changed files are read and embedded),
-# then search it interactively. The chat UI arrives with the answering issues.
+# Index the corpus (incremental: only new or changed files are read and embedded; a
+# file that cannot be read is reported and skipped), then serve http://127.0.0.1:7860
 run: install
-	$(BIN)/qkdnassist ingest
-	$(BIN)/qkdnassist docs
-	@echo 'Search with: $(BIN)/qkdnassist search "your question"'
+	$(BIN)/qkdnassist ingest || test $$? -eq 2
+	$(BIN)/python app.py
 
 ingest: install
 	$(BIN)/qkdnassist ingest

@@ -44,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("docs", help="list indexed documents")
     p.add_argument("--json", action="store_true", help="print a JSON array")
+
+    p = sub.add_parser("serve", help="serve the web app")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     return parser
 
 
@@ -57,6 +61,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             return _ingest(args, settings, out)
         if args.command == "search":
             return _search(args, settings, out)
+        if args.command == "serve":
+            return serve(settings, host=args.host, port=args.port)
         return _docs(args, settings, out)
     except QkdnError as exc:
         print(f"qkdnassist: error: {exc}", file=sys.stderr)
@@ -219,6 +225,14 @@ def _docs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     for r in records:
         edition = f" {r.info.edition}" if r.info.edition else ""
         out.write(f"{r.info.doc_id}{edition} [{r.info.body or '?'}]  {r.pages} pages, {r.chunks} chunks  {r.source}\n")
+    return 0
+
+
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860) -> int:
+    """Build the web app and serve it until interrupted."""
+    from .ui import build_ui
+
+    build_ui(settings).launch(server_name=host, server_port=port, show_error=True)
     return 0
 
 

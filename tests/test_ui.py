@@ -1,0 +1,48 @@
+"""The web app, served for real on loopback and queried through Gradio's own client."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from conftest import MANIFEST
+from qkdnassist.config import Settings
+from qkdnassist.retrieve import Searcher
+from qkdnassist.ui import build_ui, format_hits
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_hits_render_as_citations_with_quoted_passages(searcher: Searcher) -> None:
+    text = format_hits(searcher.search("QKD 014 clause 5.2 Get status", 2))
+    assert text.startswith(
+        ("**[1] ETSI GS QKD 014 V1.1.1, clause 5.2, p. 11", "**[1] ETSI GS QKD 014 V1.1.1, clause 5.2, pp. 11")
+    )
+    assert "`etsi/gs_qkd_014_v1.1.1.pdf`" in text and "\n> " in text
+    assert format_hits([]) == "_No passage matches._"
+
+
+def test_served_app_answers_a_search(subset_index: Settings, searcher: Searcher) -> None:
+    from gradio_client import Client
+
+    app = build_ui(subset_index, searcher)
+    port = free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        result = client.predict("ML-KEM-768 parameter set", "NIST", "(all)", 3, api_name="/search")
+        assert "NIST FIPS 203" in result and "ML-KEM-768" in result
+        hint = client.predict("   ", "(all)", "(all)", 3, api_name="/search")
+        assert hint.startswith("_Type a question")
+    finally:
+        app.close()
+
+
+def test_app_builds_on_an_empty_index(tmp_path: Path) -> None:
+    settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index", manifest=MANIFEST)
+    app = build_ui(settings)
+    assert app.title == "qkdnassist"
