@@ -32,6 +32,7 @@ class _Unit:
     page: int
     page_end: int
     joiner: str  # how this unit attaches to the one before it in a chunk
+    caption: str = ""  # the caption of the table this row continues
 
 
 def _split_text(text: str, kind: str) -> list[str]:
@@ -62,10 +63,20 @@ def _units(block: Block, budget: int, count: TokenCounter) -> list[_Unit]:
         return [_Unit(block.text, block.page, block.page_end, "\n")]
     units = []
     joiner = "\n" if block.kind == "table" or "\n" in block.text else " "
+    caption = block.text.split("\n", 1)[0] if block.kind == "table" else ""
     for i, piece in enumerate(_split_text(block.text, block.kind)):
         parts = [piece] if count(piece) <= budget else _split_words(piece, budget, count)
         for j, part in enumerate(parts):
-            units.append(_Unit(part, block.page, block.page_end, "\n" if i == j == 0 else joiner if j == 0 else " "))
+            first = i == j == 0
+            units.append(
+                _Unit(
+                    part,
+                    block.page,
+                    block.page_end,
+                    "\n" if first else joiner if j == 0 else " ",
+                    "" if first else caption,
+                )
+            )
     return units
 
 
@@ -153,6 +164,8 @@ def _make_chunk(
 ) -> Chunk:
     text = _text(units)
     page = units[0].page
+    # A chunk that starts inside a table carries the table's caption for the indexes.
+    context = units[0].caption
     digest = hashlib.sha256(f"{document.sha256}\0{ordinal}\0{text}".encode()).hexdigest()[:24]
     info = document.info
     return Chunk(
@@ -169,4 +182,5 @@ def _make_chunk(
         page_label=labels.get(page, ""),
         text=text,
         ordinal=ordinal,
+        context=context,
     )

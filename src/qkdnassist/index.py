@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, ordinal INTEGER NOT NULL,
     doc_id TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL, edition TEXT NOT NULL,
     clause TEXT NOT NULL, clause_title TEXT NOT NULL, page INTEGER NOT NULL,
-    page_end INTEGER NOT NULL, page_label TEXT NOT NULL, text TEXT NOT NULL);
+    page_end INTEGER NOT NULL, page_label TEXT NOT NULL, text TEXT NOT NULL,
+    context TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks (source, ordinal);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -68,6 +69,7 @@ _CHUNK_COLUMNS = (
     "page_label",
     "text",
     "ordinal",
+    "context",
 )
 
 
@@ -100,6 +102,9 @@ class Index:
                     db.execute("PRAGMA journal_mode=WAL")
                     db.execute("PRAGMA synchronous=NORMAL")
                     db.executescript(_SCHEMA)
+                    columns = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
+                    if "context" not in columns:  # an index made before table captions were kept
+                        db.execute("ALTER TABLE chunks ADD COLUMN context TEXT NOT NULL DEFAULT ''")
                 except (OSError, sqlite3.Error) as exc:
                     raise IndexStoreError(f"cannot open the index at {self.folder}: {exc}") from None
                 self._db = db
@@ -151,8 +156,10 @@ class Index:
 
     def all_chunk_texts(self) -> tuple[list[str], list[str]]:
         """Ids and keyword texts of every chunk, in a stable order."""
-        rows = self.db.execute("SELECT id, doc_id, clause_title, text FROM chunks ORDER BY source, ordinal").fetchall()
-        return [r[0] for r in rows], [f"{r[1]} {r[2]}\n{r[3]}" for r in rows]
+        rows = self.db.execute(
+            "SELECT id, doc_id, clause_title, context, text FROM chunks ORDER BY source, ordinal"
+        ).fetchall()
+        return [r[0] for r in rows], [f"{r[1]} {r[2]} {r[3]}\n{r[4]}" for r in rows]
 
     # --- Chroma vectors -------------------------------------------------------------
 

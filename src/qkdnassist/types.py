@@ -99,6 +99,8 @@ class Chunk:
         page_label: printed label of ``page`` when the file has labels, else "".
         text: the passage as shown to users (verbatim corpus text).
         ordinal: position of the chunk within its document.
+        context: text that situates the passage but is not part of it (the caption of
+            a table continued from an earlier chunk); indexed, not shown.
     """
 
     id: str
@@ -114,6 +116,7 @@ class Chunk:
     page_label: str
     text: str
     ordinal: int
+    context: str = ""
 
     @property
     def embed_text(self) -> str:
@@ -123,6 +126,8 @@ class Chunk:
             # The two innermost levels say what the passage is about; deeper paths
             # would spend the embedder's 256 word pieces on repetition.
             heading += " | " + " > ".join(self.clause_title.split(" > ")[-2:])
+        if self.context:
+            heading += f" | {self.context}"
         return f"{heading}\n{self.text}"
 
 
