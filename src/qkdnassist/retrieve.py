@@ -111,7 +111,10 @@ def merge_neighbours(ranked: Sequence[tuple[Chunk, float]], k: int) -> list[Hit]
                 and chunk.clause == first.clause
                 and chunk.ordinal in (first.ordinal - 1, last.ordinal + 1)
             ):
-                group.insert(0, chunk) if chunk.ordinal < first.ordinal else group.append(chunk)
+                if chunk.ordinal < first.ordinal:
+                    group.insert(0, chunk)
+                else:
+                    group.append(chunk)
                 break
         else:
             if len(groups) < k:

@@ -6,7 +6,7 @@ types (LangChain documents, Chroma results) never appear here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -186,4 +186,3 @@ class DocumentRecord:
     pages: int
     chunks: int
     indexed_at: str = ""
-    page_labels: tuple[str, ...] = field(default_factory=tuple)
