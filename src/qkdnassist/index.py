@@ -271,13 +271,9 @@ class Index:
         """The BM25 index of the current generation, loaded or rebuilt as needed."""
         with self._lock:
             generation = self.generation
-            if self._keyword is not None and getattr(self._keyword, "generation", None) == generation:
+            if self._keyword is not None and self._keyword.generation == generation:
                 return self._keyword
-            folder = self.folder / "keyword"
-            keyword = KeywordIndex.load(folder, generation)
-            if keyword is None:
-                keyword = self.rebuild_keyword(generation)
-            keyword.generation = generation  # type: ignore[attr-defined]
+            keyword = KeywordIndex.load(self.folder / "keyword", generation) or self.rebuild_keyword(generation)
             self._keyword = keyword
             return keyword
 
@@ -286,6 +282,7 @@ class Index:
         generation = self.generation if generation is None else generation
         ids, texts = self.all_chunk_texts()
         keyword = KeywordIndex.build(ids, texts)
+        keyword.generation = generation
         try:
             keyword.save(self.folder / "keyword", generation)
         except OSError as exc:

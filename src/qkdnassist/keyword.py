@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +78,15 @@ class KeywordIndex:
     Build with :meth:`build`, persist with :meth:`save`, reopen with :meth:`load`.
     """
 
-    def __init__(self, ids: Sequence[str], retriever: Any) -> None:
+    def __init__(self, ids: Sequence[str], retriever: Any, generation: int = -1) -> None:
         self.ids = list(ids)
         self._retriever = retriever
+        self.generation = generation  # of the records it was built from
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Row of each chunk id in :attr:`ids` (and in :meth:`scores`)."""
+        return {chunk_id: i for i, chunk_id in enumerate(self.ids)}
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str]) -> KeywordIndex:
@@ -114,14 +121,14 @@ class KeywordIndex:
         if not isinstance(saved, dict) or saved.get("generation") != generation or "ids" not in saved:
             return None
         if not saved["ids"]:
-            return cls([], None)
+            return cls([], None, generation)
         import bm25s
 
         try:
             retriever = bm25s.BM25.load(str(folder))
         except (OSError, ValueError, KeyError):
             return None
-        return cls(saved["ids"], retriever)
+        return cls(saved["ids"], retriever, generation)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every indexed chunk for ``query`` (aligned with :attr:`ids`)."""

@@ -242,8 +242,9 @@ class Searcher:
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
 
         if refs.doc_ids or refs.clauses or refs.definition:
+            positions = self.index.keyword().positions
             for chunk_id in list(scores):
-                position = self._position.get(chunk_id)
+                position = positions.get(chunk_id)
                 if position is None:
                     continue
                 if self._chunk_doc[position] in refs.doc_ids:
@@ -257,15 +258,6 @@ class Searcher:
         ranked = sorted(scores, key=lambda i: -scores[i])[: k * 3]
         chunks = self.index.chunks(ranked)  # orphans (not in records) drop out here
         return merge_neighbours([(chunks[i], scores[i]) for i in ranked if i in chunks], k)
-
-    @property
-    def _position(self) -> dict[str, int]:
-        keyword = self.index.keyword()
-        cached: dict[str, int] | None = getattr(keyword, "_positions", None)
-        if cached is None:
-            cached = {chunk_id: i for i, chunk_id in enumerate(keyword.ids)}
-            keyword._positions = cached  # type: ignore[attr-defined]
-        return cached
 
     def _keyword_ranking(self, query: str, bodies: frozenset[str] | None, doc_id: str | None) -> list[str]:
         keyword = self.index.keyword()
