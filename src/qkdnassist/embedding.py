@@ -131,9 +131,12 @@ class Embedder:
                     raise EmbeddingError(f"cannot run {self.name!r} with ONNX Runtime: {exc}") from None
         elif self.runtime == "onnx":
             raise EmbeddingError(f"{self.name!r} cannot run with ONNX Runtime (needs a local BERT-style model)")
-        return _SentenceTransformer(self._load_sentence_transformer())
+        return _SentenceTransformer(self._sentence_transformer)
 
-    def _load_sentence_transformer(self) -> Any:
+    @cached_property
+    def _sentence_transformer(self) -> Any:
+        """The sentence-transformers model, loaded once (for encoding, or for the sequence
+        limit and tokenizer of a model that is not a local folder)."""
         try:
             import transformers
             from sentence_transformers import SentenceTransformer
@@ -151,7 +154,7 @@ class Embedder:
         config = Path(self.path) / "sentence_bert_config.json" if isinstance(self.path, Path) else None
         if config is not None and config.is_file():
             return int(json.loads(config.read_text()).get("max_seq_length", 256))
-        return int(self._load_sentence_transformer().max_seq_length)
+        return int(self._sentence_transformer.max_seq_length)
 
     @cached_property
     def _tokenizer(self) -> Any:
@@ -163,7 +166,7 @@ class Embedder:
             tokenizer.no_truncation()
             tokenizer.no_padding()
             return tokenizer
-        return self._load_sentence_transformer().tokenizer
+        return self._sentence_transformer.tokenizer
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of ``text`` as the model sees it, special tokens included."""
