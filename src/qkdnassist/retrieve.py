@@ -22,6 +22,7 @@ import numpy as np
 from .embedding import Embedder
 from .errors import QkdnError
 from .index import Index
+from .keyword import KeywordIndex
 from .types import Chunk, DocumentRecord, Hit
 
 __all__ = ["QueryRefs", "Searcher", "parse_refs"]
@@ -138,6 +139,33 @@ def merge_neighbours(ranked: Sequence[tuple[Chunk, float]], k: int) -> list[Hit]
     return hits
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """One generation of the index as search needs it: the keyword index and, aligned
+    with its rows, each chunk's document, body, clause and clause title."""
+
+    generation: int
+    keyword: KeywordIndex
+    documents: list[DocumentRecord]
+    chunk_doc: np.ndarray
+    chunk_body: np.ndarray
+    chunk_clause: np.ndarray
+    chunk_title: np.ndarray
+
+    @classmethod
+    def empty(cls) -> _Snapshot:
+        none = np.zeros(0, dtype=object)
+        return cls(-1, KeywordIndex([], None), [], none, none, none, none)
+
+    @classmethod
+    def load(cls, index: Index, generation: int) -> _Snapshot:
+        keyword = index.keyword()
+        rows = {r[0]: r[1:] for r in index.db.execute("SELECT id, doc_id, body, clause, clause_title FROM chunks")}
+        columns = list(zip(*(rows.get(i, ("",) * 4) for i in keyword.ids), strict=True)) or [()] * 4
+        doc, body, clause, title = (np.asarray(c, dtype=object) for c in columns)
+        return cls(generation, keyword, index.documents(), doc, body, clause, title)
+
+
 class Searcher:
     """Hybrid search over one :class:`~qkdnassist.index.Index`.
 
@@ -152,40 +180,28 @@ class Searcher:
         self.embedder = embedder
         self.pool = pool
         self._lock = threading.Lock()
-        self._meta_generation = -1
-        self._documents: list[DocumentRecord] = []
-        self._chunk_doc: np.ndarray = np.zeros(0, dtype=object)
-        self._chunk_body: np.ndarray = np.zeros(0, dtype=object)
-        self._chunk_clause: np.ndarray = np.zeros(0, dtype=object)
-        self._chunk_title: np.ndarray = np.zeros(0, dtype=object)
+        self._snapshot = _Snapshot.empty()
 
     def warm_up(self) -> None:
         """Load the model, the vector store and the keyword index before the first query."""
         self.embedder.embed_query("warm up")
-        self._refresh()
+        self._current()
         _ = self.index.collection
 
     def documents(self) -> list[DocumentRecord]:
-        self._refresh()
-        return self._documents
+        return self._current().documents
 
-    def _refresh(self) -> None:
+    def _current(self) -> _Snapshot:
+        """The index state of the current generation, rebuilt when an ingest changed it.
+
+        A search takes one snapshot and uses only it, so a concurrent ingest cannot pair
+        one generation's keyword rows with another's per-chunk arrays.
+        """
         with self._lock:
             generation = self.index.generation
-            if generation == self._meta_generation:
-                return
-            keyword = self.index.keyword()
-            rows = dict(
-                (r[0], r[1:])
-                for r in self.index.db.execute("SELECT id, doc_id, body, clause, clause_title FROM chunks")
-            )
-            columns = list(zip(*(rows.get(i, ("",) * 4) for i in keyword.ids), strict=True)) or [()] * 4
-            self._chunk_doc = np.asarray(columns[0], dtype=object)
-            self._chunk_body = np.asarray(columns[1], dtype=object)
-            self._chunk_clause = np.asarray(columns[2], dtype=object)
-            self._chunk_title = np.asarray(columns[3], dtype=object)
-            self._documents = self.index.documents()
-            self._meta_generation = generation
+            if generation != self._snapshot.generation:
+                self._snapshot = _Snapshot.load(self.index, generation)
+            return self._snapshot
 
     def resolve_doc(self, name: str) -> str:
         """The indexed doc_id a user means by ``name`` (exact, alias or unique substring).
@@ -230,45 +246,47 @@ class Searcher:
         query = " ".join(query.split())
         if not query:
             raise QkdnError("the query is empty")
-        self._refresh()
+        snap = self._current()
         doc_id = self.resolve_doc(doc) if doc else None
         bodies = self.resolve_body(body) if body else None
-        refs = parse_refs(query, self._documents)
+        refs = parse_refs(query, snap.documents)
 
         scores: dict[str, float] = {}
-        for rank, chunk_id in enumerate(self._keyword_ranking(refs.keyword_query, bodies, doc_id)):
+        for rank, chunk_id in enumerate(self._keyword_ranking(snap, refs.keyword_query, bodies, doc_id)):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
-        for rank, chunk_id in enumerate(self._dense_ranking(query, bodies, doc_id)):
+        for rank, chunk_id in enumerate(self._dense_ranking(snap, query, bodies, doc_id)):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
 
         if refs.doc_ids or refs.clauses or refs.definition:
-            positions = self.index.keyword().positions
+            positions = snap.keyword.positions
             for chunk_id in list(scores):
                 position = positions.get(chunk_id)
                 if position is None:
                     continue
-                if self._chunk_doc[position] in refs.doc_ids:
+                if snap.chunk_doc[position] in refs.doc_ids:
                     scores[chunk_id] += _DOC_BOOST
-                clause = self._chunk_clause[position]
+                clause = snap.chunk_clause[position]
                 if any(clause == c or clause.startswith(c + ".") or clause == f"Annex {c}" for c in refs.clauses):
                     scores[chunk_id] += _CLAUSE_BOOST
-                if refs.definition and _DEFINITION_CLAUSE.search(self._chunk_title[position]):
+                if refs.definition and _DEFINITION_CLAUSE.search(snap.chunk_title[position]):
                     scores[chunk_id] += _DEFINITION_BOOST
 
         ranked = sorted(scores, key=lambda i: -scores[i])[: k * 3]
         chunks = self.index.chunks(ranked)  # orphans (not in records) drop out here
         return merge_neighbours([(chunks[i], scores[i]) for i in ranked if i in chunks], k)
 
-    def _keyword_ranking(self, query: str, bodies: frozenset[str] | None, doc_id: str | None) -> list[str]:
-        keyword = self.index.keyword()
+    def _keyword_ranking(
+        self, snap: _Snapshot, query: str, bodies: frozenset[str] | None, doc_id: str | None
+    ) -> list[str]:
+        keyword = snap.keyword
         scores = keyword.scores(query)
         if scores.size == 0:
             return []
         mask = np.ones(scores.shape, dtype=bool)
         if bodies:
-            mask &= np.isin(self._chunk_body, list(bodies))
+            mask &= np.isin(snap.chunk_body, list(bodies))
         if doc_id:
-            mask &= self._chunk_doc == doc_id
+            mask &= snap.chunk_doc == doc_id
         scores = np.where(mask & (scores > 0), scores, -1.0)
         n = min(self.pool, int((scores > 0).sum()))
         if n == 0:
@@ -277,8 +295,10 @@ class Searcher:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [keyword.ids[i] for i in top]
 
-    def _dense_ranking(self, query: str, bodies: frozenset[str] | None, doc_id: str | None) -> list[str]:
-        if not self._documents:
+    def _dense_ranking(
+        self, snap: _Snapshot, query: str, bodies: frozenset[str] | None, doc_id: str | None
+    ) -> list[str]:
+        if not snap.documents:
             return []
         where: dict[str, Any] | None = None
         clauses: list[dict[str, Any]] = [{"body": {"$in": sorted(bodies)}}] if bodies else []
