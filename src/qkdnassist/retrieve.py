@@ -95,7 +95,9 @@ def parse_refs(query: str, documents: Sequence[DocumentRecord]) -> QueryRefs:
 _MAX_MERGED = 3
 
 
-def merge_neighbours(ranked: Sequence[tuple[Chunk, float]], k: int) -> list[Hit]:
+def merge_neighbours(
+    ranked: Sequence[tuple[Chunk, float]], k: int, similarity: dict[str, float] | None = None
+) -> list[Hit]:
     """Fold ranked chunks that are next to a better-ranked one (same document and clause)
     into one passage, so the top k show k different places instead of one place k times.
 
@@ -135,7 +137,7 @@ def merge_neighbours(ranked: Sequence[tuple[Chunk, float]], k: int) -> list[Hit]
                 ordinal=group[0].ordinal,
             )
         )
-        hits.append(Hit(passage, round(score, 6)))
+        hits.append(Hit(passage, round(score, 6), round((similarity or {}).get(top.id, 0.0), 6)))
     return hits
 
 
@@ -190,6 +192,10 @@ class Searcher:
 
     def documents(self) -> list[DocumentRecord]:
         return self._current().documents
+
+    def keyword_index(self) -> KeywordIndex:
+        """The keyword index of the current generation (for term statistics)."""
+        return self._current().keyword
 
     def _current(self) -> _Snapshot:
         """The index state of the current generation, rebuilt when an ingest changed it.
@@ -254,7 +260,8 @@ class Searcher:
         scores: dict[str, float] = {}
         for rank, chunk_id in enumerate(self._keyword_ranking(snap, refs.keyword_query, bodies, doc_id)):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
-        for rank, chunk_id in enumerate(self._dense_ranking(snap, query, bodies, doc_id)):
+        dense = self._dense_ranking(snap, query, bodies, doc_id)
+        for rank, (chunk_id, _) in enumerate(dense):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
 
         if refs.doc_ids or refs.clauses or refs.definition:
@@ -273,7 +280,7 @@ class Searcher:
 
         ranked = sorted(scores, key=lambda i: -scores[i])[: k * 3]
         chunks = self.index.chunks(ranked)  # orphans (not in records) drop out here
-        return merge_neighbours([(chunks[i], scores[i]) for i in ranked if i in chunks], k)
+        return merge_neighbours([(chunks[i], scores[i]) for i in ranked if i in chunks], k, dict(dense))
 
     def _keyword_ranking(
         self, snap: _Snapshot, query: str, bodies: frozenset[str] | None, doc_id: str | None
@@ -297,7 +304,7 @@ class Searcher:
 
     def _dense_ranking(
         self, snap: _Snapshot, query: str, bodies: frozenset[str] | None, doc_id: str | None
-    ) -> list[str]:
+    ) -> list[tuple[str, float]]:
         if not snap.documents:
             return []
         where: dict[str, Any] | None = None
@@ -309,4 +316,4 @@ class Searcher:
         elif clauses:
             where = {"$and": clauses}
         vector = self.embedder.embed_query(query)
-        return [chunk_id for chunk_id, _ in self.index.dense(vector, self.pool, where)]
+        return self.index.dense(vector, self.pool, where)

@@ -133,10 +133,18 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result: a chunk and its fused relevance score (higher is better)."""
+    """One search result.
+
+    Attributes:
+        chunk: the passage (neighbouring chunks of one clause may be merged into it).
+        score: fused relevance score (higher is better; comparable within one search).
+        similarity: cosine similarity of the query and the passage's best chunk on the
+            dense side (0.0 when the dense side did not rank it).
+    """
 
     chunk: Chunk
     score: float
+    similarity: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -186,3 +194,78 @@ class DocumentRecord:
     pages: int
     chunks: int
     indexed_at: str = ""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a statement of an answer comes from, down to a verbatim quote.
+
+    Attributes:
+        n: the marker number used in the answer text (``[n]``).
+        source: path of the file relative to the corpus root.
+        doc_id, edition, date, body: the document's identity.
+        clause: clause (or section) number, "" when none applies.
+        clause_title: title path of that clause.
+        page: 1-based physical page on which :attr:`quote` stands.
+        page_label: the printed label of that page, "" when the file has none.
+        quote: a passage of that page, verbatim up to white space.
+    """
+
+    n: int
+    source: str
+    doc_id: str
+    edition: str
+    date: str
+    body: str
+    clause: str
+    clause_title: str
+    page: int
+    page_label: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence of an answer with the citation numbers that support it.
+
+    Attributes:
+        text: the sentence without markers.
+        citations: numbers of the citations that support it (empty when none does).
+        supported: False when the sentence was checked and no source supports it
+            (shown flagged, never as cited).
+    """
+
+    text: str
+    citations: tuple[int, ...] = ()
+    supported: bool = True
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to one question.
+
+    Attributes:
+        question: the question as asked.
+        query: the stand-alone query used for retrieval (the question, or a follow-up
+            made self-contained with the conversation).
+        text: the answer as shown, with ``[n]`` citation markers.
+        citations: the citations the markers point to, numbered from 1.
+        abstained: True when the corpus does not cover the question; ``text`` says so
+            and ``hits`` holds the nearest passages.
+        mode: "evidence" (extractive, no language model) or "llm".
+        hits: the retrieved passages the answer was built from.
+        statements: the answer's sentences with their citation numbers.
+        confidence: estimated probability that the corpus answers the question (0..1).
+        notes: remarks for the reader (flagged sentences, removed markers, ...).
+    """
+
+    question: str
+    query: str
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    mode: str
+    hits: tuple[Hit, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    confidence: float = 0.0
+    notes: tuple[str, ...] = ()
