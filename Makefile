@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c constraints.txt "torch==2.13.0"
-	$(PIP) install --quiet -c constraints.txt -e ".[test,bench]"
+	$(PIP) install --quiet -c constraints.txt -e ".[test,bench,local-llm]"
 	touch $(STAMP)
 
 # Index the corpus (incremental: only new or changed files are read and embedded; a

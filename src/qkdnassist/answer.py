@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from .abstain import THRESHOLD, confidence, signals
 from .citations import QuoteLocator, format_citation, passage_citation
+from .config import Settings
 from .evidence import QueryTerms, quote_hits, render_evidence, select_quotes
 from .keyword import is_stopword, tokenize
 from .retrieve import Searcher, parse_refs
@@ -68,7 +70,7 @@ def turns(history: History) -> list[tuple[str, str]]:
 
 
 def _content_words(text: str) -> list[str]:
-    return [t for t in tokenize(text) if "+" not in t and "_" not in t and not is_stopword(t)]
+    return [t for t in tokenize(text, pairs=False) if not is_stopword(t)]
 
 
 def standalone_query(question: str, history: History, documents: Sequence[Any] = ()) -> str:
@@ -97,6 +99,7 @@ class Assistant:
     Args:
         searcher: hybrid search over the index.
         llm: a LangChain chat model, or None for evidence mode.
+        settings: the settings the model was built from (names it in error messages).
         k: passages retrieved per question.
         threshold: confidence below which the assistant abstains.
         context_tokens: token budget of the sources given to the language model.
@@ -107,16 +110,40 @@ class Assistant:
         searcher: Searcher,
         *,
         llm: Any = None,
+        settings: Settings | None = None,
         k: int = 8,
         threshold: float = THRESHOLD,
         context_tokens: int = 1800,
     ) -> None:
         self.searcher = searcher
         self.llm = llm
+        self.settings = settings or Settings()
         self.k = k
         self.threshold = threshold
         self.context_tokens = context_tokens
         self.locator = QuoteLocator(searcher.index)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Assistant:
+        """An assistant over the configured index, with the configured language model.
+
+        Raises:
+            QkdnError: the index is missing or empty, or the model cannot be set up.
+        """
+        from .llm import chat_model
+
+        return cls(
+            Searcher.open(settings),
+            llm=chat_model(settings),
+            settings=settings,
+            context_tokens=settings.llm_context,
+        )
+
+    def llm_errors(self) -> AbstractContextManager[None]:
+        """Context in which a language-model failure becomes one clear LLMError."""
+        from .llm import llm_errors
+
+        return llm_errors(self.settings)
 
     def word_pieces(self, word: str) -> int:
         """How many word pieces the embedder's vocabulary needs for ``word``."""
@@ -169,7 +196,7 @@ class Assistant:
         else:
             from .chain import llm_answer
 
-            yield from llm_answer(self, question, query, history, hits, certainty)
+            yield from llm_answer(self, question, query, hits, certainty)
 
     def _standalone(self, question: str, history: History) -> str:
         if not history:
@@ -177,7 +204,8 @@ class Assistant:
         if self.llm is not None:
             from .chain import condense
 
-            condensed = condense(self.llm, question, turns(history))
+            with self.llm_errors():
+                condensed = condense(self.llm, question, turns(history))
             if condensed:
                 return condensed
         return standalone_query(question, history, self.searcher.documents())

@@ -30,7 +30,7 @@ __all__ = [
 
 # Sentence ends: . ! ? followed by space and a capital, digit or opening mark; not after
 # the abbreviations standards text is full of.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9(\"'\[“])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])([\"')\]”’]*)\s+(?=[A-Z0-9(\"'\[“])")
 _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|cf|vs|Fig|No|Nos|Vol|Rec|Ref|Eq|Sect|Sec|approx|resp|al|[A-Z])\.$")
 _NUMBERING = re.compile(r"(?:\d+|[A-Za-z])(?:\.\d+)*\.?")
 
@@ -49,7 +49,7 @@ def split_sentences(text: str) -> list[str]:
             head = line[start : match.start()]
             if _ABBREVIATION.search(head) or _NUMBERING.fullmatch(head.strip()):
                 continue  # "e.g. clause", "Fig. 3", "5.2. Title"
-            sentences.append(line[start : match.start()].strip())
+            sentences.append(line[start : match.start() + len(match.group(1))].strip())
             start = match.end()
         sentences.append(line[start:].strip())
     return [s for s in sentences if s]

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from . import __version__
 from .config import Settings, load_settings
 from .errors import QkdnError
-from .types import Hit, IngestReport
+from .types import Answer, Hit, IngestReport
 
 EXIT_ERROR = 1
 EXIT_PARTIAL = 2
@@ -42,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--queries", type=Path, help="file with one query a line; prints JSON Lines")
 
+    p = sub.add_parser("ask", help="answer a question with checked citations")
+    p.add_argument("question", nargs="?", help="the question (or use --questions)")
+    p.add_argument("--body", help="only documents of this body")
+    p.add_argument("--doc", help="only this document (doc_id or a unique part of it)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--questions", type=Path, help="file with one question a line; prints JSON Lines")
+
     p = sub.add_parser("docs", help="list indexed documents")
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
@@ -61,6 +68,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             return _ingest(args, settings, out)
         if args.command == "search":
             return _search(args, settings, out)
+        if args.command == "ask":
+            return _ask(args, settings, out)
         if args.command == "serve":
             return serve(settings, host=args.host, port=args.port)
         return _docs(args, settings, out)
@@ -151,22 +160,15 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
-def open_searcher(settings: Settings) -> Any:
-    """A :class:`~qkdnassist.retrieve.Searcher` over the configured index.
-
-    Raises:
-        QkdnError: the index does not exist or is empty.
-    """
-    from .embedding import Embedder
-    from .index import Index
-    from .retrieve import Searcher
-
-    if not (settings.index / "records.sqlite").is_file():
-        raise QkdnError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
-    index = Index(settings.index)
-    if not index.hashes():
-        raise QkdnError(f"the index at {settings.index} is empty; run 'qkdnassist ingest' first")
-    return Searcher(index, Embedder.from_settings(settings))
+def _lines(path: Path) -> list[str]:
+    """The non-empty lines of a UTF-8 text file."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise QkdnError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise QkdnError(f"cannot read {path}: not UTF-8 text") from None
+    return [line.strip() for line in lines if line.strip()]
 
 
 def _search(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -175,15 +177,10 @@ def _search(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     k = args.k if args.k is not None else settings.search_k
     if not 1 <= k <= 200:
         raise QkdnError("-k must be from 1 to 200")
-    if args.queries:
-        try:
-            queries = [line.strip() for line in args.queries.read_text(encoding="utf-8").splitlines()]
-        except OSError as exc:
-            raise QkdnError(f"cannot read {args.queries}: {exc.strerror}") from None
-        queries = [q for q in queries if q]
-    else:
-        queries = [args.query]
-    searcher = open_searcher(settings)
+    queries = _lines(args.queries) if args.queries else [args.query]
+    from .retrieve import Searcher
+
+    searcher = Searcher.open(settings)
     for query in queries:
         hits = searcher.search(query, k, body=args.body, doc=args.doc)
         if args.json or args.queries:
@@ -196,6 +193,56 @@ def _search(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             out.write(f"[{n}] {c.doc_id} {c.edition}, {where}{pages}  ({c.source}, score {hit.score:.4f})\n")
             snippet = " ".join(c.text.split())
             out.write(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}\n")
+    return 0
+
+
+# --- ask -------------------------------------------------------------------------------
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The documented JSON shape of an answer."""
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "mode": answer.mode,
+        "citations": [
+            {
+                "n": c.n,
+                "source": c.source,
+                "doc_id": c.doc_id,
+                "edition": c.edition,
+                "clause": c.clause,
+                "page": c.page,
+                "quote": c.quote,
+            }
+            for c in answer.citations
+        ],
+    }
+
+
+def _ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from .answer import Assistant
+    from .citations import format_citation
+
+    if bool(args.question) == bool(args.questions):
+        raise QkdnError("give either a QUESTION or --questions FILE")
+    questions = _lines(args.questions) if args.questions else [args.question]
+    assistant = Assistant.from_settings(settings)
+    filters = {"body": args.body, "doc": args.doc}
+    for question in questions:
+        answer = assistant.ask(question, filters=filters)
+        if args.json or args.questions:
+            out.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
+            out.flush()
+            continue
+        out.write(answer.text + "\n")
+        if answer.citations:
+            out.write("\nSources:\n")
+            for c in answer.citations:
+                out.write(f"[{c.n}] {format_citation(c)}  ({c.source})\n")
+        for note in answer.notes:
+            out.write(f"note: {note}\n")
     return 0
 
 

@@ -22,7 +22,6 @@ from .types import Chunk, Citation, DocumentRecord, Hit, Statement
 __all__ = ["QueryTerms", "Quote", "quote_hits", "render_evidence", "select_quotes"]
 
 _PARTS = re.compile(r"[a-z0-9]+")
-_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|Annex [A-Z]|Appendix [IVX]+)\s+\S")
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class QueryTerms:
             pieces: word-piece count of a word in the embedder's vocabulary; a word of
                 one piece counts as everyday English. None treats every word as rare.
         """
-        tokens = [t.removesuffix("'s") for t in tokenize(query) if "+" not in t and "_" not in t]
+        tokens = [t.removesuffix("'s") for t in tokenize(query, pairs=False)]
         tokens = [t for t in dict.fromkeys(tokens) if not is_stopword(t) and (len(t) > 1 or t.isdigit())]
         n = max(len(keyword.ids), 1)
         variants = {t: [t, t + "s", t.removesuffix("s"), t.removesuffix("es")] for t in tokens}
@@ -133,9 +132,11 @@ _QUOTE_UNITS = 4
 
 
 def _units(chunk: Chunk) -> tuple[list[str], list[bool]]:
-    """The chunk's sentences and rows, and for each whether it is a heading."""
+    """The chunk's sentences and rows, and for each whether it is its clause's heading
+    (which the structure stage keeps as the first line of the clause)."""
     units = split_sentences(chunk.text)
-    return units, [bool(_HEADING.match(u)) and len(u.split()) <= 12 for u in units]
+    heading = " ".join(chunk.clause_title.split(" > ")[-1].split())
+    return units, [bool(heading) and u.startswith(heading) and len(u) <= len(heading) + 3 for u in units]
 
 
 def _window(units: list[str], heading: list[bool], i: int) -> tuple[int, tuple[str, ...]]:

@@ -44,17 +44,18 @@ def is_stopword(token: str) -> bool:
     return token in _STOP
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str, *, pairs: bool = True) -> list[str]:
     """Lower-case tokens of ``text`` for BM25, identifiers kept whole and in parts.
 
     Adjacent words also give a pair token ("shelf+time") so that a phrase outranks
-    the same words scattered over a passage.
+    the same words scattered over a passage, and a name followed by a number gives a
+    "name_number" token ("fips_203"); ``pairs=False`` leaves both out.
 
     >>> tokenize("ML-KEM-768 per FIPS 203")
     ['ml-kem-768', 'ml', 'kem', '768', 'per', 'fips', '203', 'fips_203', 'per+fips']
     """
     tokens: list[str] = []
-    pairs: list[str] = []
+    pair_tokens: list[str] = []
     previous = ""  # the last plain word, for "name number" and word-pair tokens
     for match in _WORD.finditer(fold(text)):
         whole = match.group(0).strip(_EDGE)
@@ -70,11 +71,13 @@ def tokenize(text: str) -> list[str]:
         word = whole.isalpha() and whole not in _STOP
         # "FIPS 203", "QKD 014", "clause 5.2", "Table 2": a name followed by a number.
         if previous and _NUMBERISH.match(whole):
-            tokens.append(f"{previous}_{whole}")
+            pair_tokens.append(f"{previous}_{whole}")
         elif previous and word:
-            pairs.append(f"{previous}+{whole}")
+            pair_tokens.append(f"{previous}+{whole}")
         previous = whole if word else ""
-    return tokens + pairs
+    if not pairs:
+        return tokens
+    return tokens + [t for t in pair_tokens if "_" in t] + [t for t in pair_tokens if "+" in t]
 
 
 class KeywordIndex:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .config import Settings
 from .embedding import Embedder
 from .errors import QkdnError
 from .index import Index
@@ -183,6 +184,20 @@ class Searcher:
         self.pool = pool
         self._lock = threading.Lock()
         self._snapshot = _Snapshot.empty()
+
+    @classmethod
+    def open(cls, settings: Settings) -> Searcher:
+        """A searcher over the configured index, with the configured embedder.
+
+        Raises:
+            QkdnError: the index does not exist or is empty.
+        """
+        if not (settings.index / "records.sqlite").is_file():
+            raise QkdnError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
+        index = Index(settings.index)
+        if not index.hashes():
+            raise QkdnError(f"the index at {settings.index} is empty; run 'qkdnassist ingest' first")
+        return cls(index, Embedder.from_settings(settings))
 
     def warm_up(self) -> None:
         """Load the model, the vector store and the keyword index before the first query."""
