@@ -114,3 +114,53 @@ def test_errors_are_one_clear_line_and_exit_1(
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0], done.stderr
+
+
+ANSWER_KEYS = ["question", "answer", "abstained", "mode", "citations"]
+CITATION_KEYS = ["n", "source", "doc_id", "edition", "clause", "page", "quote"]
+
+
+def test_ask_json_has_the_documented_shape(subset_index: Settings) -> None:
+    question = "What error message must a KME return when the key size is not a multiple of 8?"
+    done = run(["ask", question, "--json"], subset_index)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert list(answer) == ANSWER_KEYS
+    assert answer["question"] == question and answer["mode"] == "evidence" and answer["abstained"] is False
+    assert "size shall be a multiple of 8" in answer["answer"]
+    assert answer["citations"]
+    for n, citation in enumerate(answer["citations"], start=1):
+        assert list(citation) == CITATION_KEYS and citation["n"] == n
+        assert isinstance(citation["page"], int) and citation["page"] >= 1
+        assert not Path(citation["source"]).is_absolute() and citation["quote"]
+
+
+def test_ask_questions_file_prints_json_lines_in_order(subset_index: Settings, tmp_path: Path) -> None:
+    questions = [
+        "Which URL does a slave SAE call to get keys with key IDs?",
+        "How many physical qubits does Google's Willow quantum processor have?",
+        "What is the size in bytes of the ML-KEM-768 encapsulation key?",
+    ]
+    (tmp_path / "q.txt").write_text("\n".join(questions) + "\n\n", encoding="utf-8")
+    done = run(["ask", "--questions", str(tmp_path / "q.txt")], subset_index)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["question"] for line in lines] == questions
+    assert [line["abstained"] for line in lines] == [False, True, False]
+    assert lines[1]["citations"] == []
+
+
+def test_ask_prints_the_answer_and_its_sources_for_people(subset_index: Settings) -> None:
+    done = run(["ask", "Which URL does a slave SAE call to get keys with key IDs?"], subset_index)
+    assert done.returncode == 0, done.stderr
+    assert "Sources:\n[1] ETSI GS QKD 014 V1.1.1 (2019-02), clause" in done.stdout
+
+
+def test_ask_errors_are_one_line(subset_index: Settings, tmp_path: Path) -> None:
+    done = run(["ask"], subset_index)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "qkdnassist: error: give either a QUESTION or --questions FILE"
+    done = run(["ask", "Get key"], subset_index, QKDN_LLM="gpt")
+    assert done.returncode == 1 and "QKDN_LLM must be one of" in done.stderr
+    done = run(["ask", "--questions", str(tmp_path / "missing.txt")], subset_index)
+    assert done.returncode == 1 and "cannot read" in done.stderr

@@ -32,9 +32,9 @@ _RRF_K = 60
 _BOTH_FIRST = 2.0 / (_RRF_K + 1)
 
 # Fitted by bench/calibrate.py on bench/questions/dev*.jsonl (see docs/benchmarks.md).
-_WEIGHTS = {"unseen": -7.866, "coverage": 3.915, "similarity": 2.483, "agreement": 3.048}
-_BIAS = -4.542
-THRESHOLD = 0.612
+_WEIGHTS = {"unseen": -8.436, "coverage": 3.746, "similarity": 2.406, "agreement": 2.811}
+_BIAS = -4.094
+THRESHOLD = 0.632
 
 
 @dataclass(frozen=True)

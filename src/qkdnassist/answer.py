@@ -57,8 +57,7 @@ def turns(history: History) -> list[tuple[str, str]]:
     question: str | None = None
     for item in history:
         if isinstance(item, Mapping):
-            role, content = item.get("role"), item.get("content")
-            text = content if isinstance(content, str) else ""
+            role, text = item.get("role"), _message_text(item.get("content"))
             if role == "user":
                 question = text
             elif role == "assistant" and question is not None:
@@ -67,6 +66,15 @@ def turns(history: History) -> list[tuple[str, str]]:
         else:
             pairs.append((str(item[0]), str(item[1])))
     return pairs
+
+
+def _message_text(content: Any) -> str:
+    """The text of a chat message's content: a string, or a list of parts (Gradio 6)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") if isinstance(p, Mapping) else str(p) for p in content)
+    return ""
 
 
 def _content_words(text: str) -> list[str]:

@@ -22,6 +22,7 @@ from .types import Chunk, Citation, DocumentRecord, Hit, Statement
 __all__ = ["QueryTerms", "Quote", "quote_hits", "render_evidence", "select_quotes"]
 
 _PARTS = re.compile(r"[a-z0-9]+")
+_NAMED_NUMBER = re.compile(r"\b([A-Z][A-Z]+) (\d+(?:\.\d+)*)\b")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class QueryTerms:
                 one piece counts as everyday English. None treats every word as rare.
         """
         tokens = [t.removesuffix("'s") for t in tokenize(query, pairs=False)]
+        # "QKD 011", "FIPS 205": an acronym and a number name one document; the keyword
+        # index knows them as "qkd_011" (see keyword.tokenize).
+        tokens += [f"{m.group(1).lower()}_{m.group(2)}" for m in _NAMED_NUMBER.finditer(query)]
         tokens = [t for t in dict.fromkeys(tokens) if not is_stopword(t) and (len(t) > 1 or t.isdigit())]
         n = max(len(keyword.ids), 1)
         variants = {t: [t, t + "s", t.removesuffix("s"), t.removesuffix("es")] for t in tokens}
