@@ -164,3 +164,58 @@ def test_ask_errors_are_one_line(subset_index: Settings, tmp_path: Path) -> None
     assert done.returncode == 1 and "QKDN_LLM must be one of" in done.stderr
     done = run(["ask", "--questions", str(tmp_path / "missing.txt")], subset_index)
     assert done.returncode == 1 and "cannot read" in done.stderr
+
+
+def test_coverage_json_topics_and_matrix(subset_index: Settings, tmp_path: Path) -> None:
+    done = run(["coverage", "key delivery API between SAE and KME", "--json"], subset_index)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert list(report)[:2] == ["topic", "verdict"] and report["verdict"] == "covered"
+    assert len(report["documents"]) == 5
+    for d in report["documents"]:
+        assert list(d) == ["source", "doc_id", "body", "status", "evidence"]
+    topics = ["ML-KEM parameter sets", "Bell pair entanglement"]
+    (tmp_path / "topics.txt").write_text("\n".join(topics) + "\n", encoding="utf-8")
+    matrix = tmp_path / "m.csv"
+    done = run(["coverage", "--topics", str(tmp_path / "topics.txt"), "--matrix", str(matrix)], subset_index)
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["topic"] for line in done.stdout.splitlines()] == topics
+    assert matrix.read_text(encoding="utf-8").splitlines()[0].startswith("topic,verdict,")
+    done = run(["coverage", "x", "--matrix", str(tmp_path / "m.xlsx")], subset_index)
+    assert done.returncode == 1 and "--matrix must end in" in done.stderr
+
+
+def test_liaison_from_the_incoming_jca_summary_writes_a_docx(subset_index: Settings, tmp_path: Path) -> None:
+    from docx import Document
+
+    incoming = subset_index.corpus / "itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt"
+    out = tmp_path / "reply.docx"
+    done = run(
+        ["liaison", "--incoming", str(incoming), "--source", "ETSI ISG QKD", "--for", "action", "--out", str(out)],
+        subset_index,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{out}: 13 questions, ")
+    rows = {r.cells[0].text: r.cells[1].text for r in Document(str(out)).tables[0].rows}
+    assert rows["Source"] == "ETSI ISG QKD" and rows["For action to"] == ""  # the summary names no source
+    questions = tmp_path / "q.txt"
+    questions.write_text("What is a KME?\nWhich URL returns the status of a KME?\n", encoding="utf-8")
+    done = run(
+        ["liaison", "--questions", str(questions), "--to", "SG17", "--out", str(tmp_path / "r.md")], subset_index
+    )
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "| For information to | SG17 |" in text and text.count("## Question ") == 2
+    done = run(["liaison", "--questions", str(questions), "--out", str(tmp_path / "r.pdf")], subset_index)
+    assert done.returncode == 1 and "--out must end in .docx or .md" in done.stderr
+
+
+def test_define_shows_each_bodys_definition(subset_index: Settings) -> None:
+    done = run(["define", "KME", "--json"], subset_index)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert list(report) == ["term", "conflicting", "definitions"] and report["term"] == "KME"
+    assert any(d["text"] == "Key Management Entity" for d in report["definitions"])
+    assert all(d["doc_id"] and d["page"] >= 1 and d["quote"] for d in report["definitions"])
+    done = run(["define", "KME"], subset_index)
+    assert done.returncode == 0 and "ETSI GS QKD 014 V1.1.1, clause 3." in done.stdout

@@ -109,3 +109,8 @@ def test_hits_are_ordered_unique_and_resolve_to_records(searcher: Searcher) -> N
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert len({h.chunk.id for h in hits}) == 10
     assert all(h.chunk.text and h.chunk.page >= 1 for h in hits)
+
+
+def test_abbreviations_are_expanded_from_the_documents_own_glossaries(searcher: Searcher) -> None:
+    hits = searcher.search("What does the KME do?", 10)
+    assert any("Key Management Entity" in h.chunk.text for h in hits)

@@ -34,10 +34,12 @@ _ANAPHORA = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|there
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to one body and/or one document (names as in ``qkdnassist docs``)."""
+    """Restrict retrieval to one body and/or one document (names as in ``qkdnassist docs``),
+    and leave out documents by doc_id (a liaison reply must not quote the incoming LS)."""
 
     body: str | None = None
     doc: str | None = None
+    exclude: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, value: Filters | Mapping[str, Any] | None) -> Filters:
@@ -45,10 +47,10 @@ class Filters:
             return cls()
         if isinstance(value, Filters):
             return value
-        unknown = set(value) - {"body", "doc"}
+        unknown = set(value) - {"body", "doc", "exclude"}
         if unknown:
-            raise ValueError(f"unknown filter(s): {', '.join(sorted(unknown))} (use body, doc)")
-        return cls(value.get("body") or None, value.get("doc") or None)
+            raise ValueError(f"unknown filter(s): {', '.join(sorted(unknown))} (use body, doc, exclude)")
+        return cls(value.get("body") or None, value.get("doc") or None, tuple(value.get("exclude") or ()))
 
 
 def turns(history: History) -> list[tuple[str, str]]:
@@ -190,7 +192,7 @@ class Assistant:
             raise QkdnError("the question is empty")
         chosen = Filters.of(filters)
         query = self._standalone(question, history)
-        hits = self.searcher.search(query, self.k, body=chosen.body, doc=chosen.doc)
+        hits = self.searcher.search(query, self.k, body=chosen.body, doc=chosen.doc, exclude=chosen.exclude)
         terms = QueryTerms.of(query, self.searcher.keyword_index(), self.word_pieces)
         quotes = select_quotes(terms, hits)
         certainty = confidence(signals(terms, hits, quotes))

@@ -49,6 +49,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--questions", type=Path, help="file with one question a line; prints JSON Lines")
 
+    p = sub.add_parser("coverage", help="which documents cover a topic, and where bodies overlap")
+    p.add_argument("topic", nargs="?", help="the topic, or draft text (or use --topics)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--topics", type=Path, help="file with one topic a line; prints JSON Lines")
+    p.add_argument("--matrix", type=Path, help="also write the topic × document table (.csv, .md or .json)")
+
+    p = sub.add_parser("liaison", help="draft a liaison-statement reply, every answer cited")
+    given = p.add_mutually_exclusive_group(required=True)
+    given.add_argument("--questions", type=Path, help="file of questions (one a line, or bullets)")
+    given.add_argument("--incoming", type=Path, help="the incoming liaison statement (.docx, .pdf, .txt)")
+    p.add_argument("--to", default="", help="addressees (default: the incoming LS's source)")
+    p.add_argument("--source", default="", help="the replying group")
+    p.add_argument("--for", dest="action", choices=["action", "comment", "information"], default="information")
+    p.add_argument("--title", default="", help="title of the reply (default: Reply to <incoming title>)")
+    p.add_argument("--question", default="", help="ITU-T Question(s), e.g. Q16/13")
+    p.add_argument("--study-group", default="", help="e.g. SG13")
+    p.add_argument("--meeting", default="", help="meeting place and date")
+    p.add_argument("--approval", default="", help="e.g. Agreed at the SG13 meeting")
+    p.add_argument("--deadline", default="")
+    p.add_argument("--contact", default="", help="name, organization, e-mail")
+    p.add_argument("--out", type=Path, required=True, help="reply.docx or reply.md")
+
+    p = sub.add_parser("define", help="what each body's documents say a term or abbreviation means")
+    p.add_argument("term")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
     p = sub.add_parser("docs", help="list indexed documents")
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
@@ -70,6 +96,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             return _search(args, settings, out)
         if args.command == "ask":
             return _ask(args, settings, out)
+        if args.command == "coverage":
+            return _coverage(args, settings, out)
+        if args.command == "liaison":
+            return _liaison(args, settings, out)
+        if args.command == "define":
+            return _define(args, settings, out)
         if args.command == "serve":
             return serve(settings, host=args.host, port=args.port)
         return _docs(args, settings, out)
@@ -79,6 +111,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     except KeyboardInterrupt:
         print("qkdnassist: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output went away (| head)
+        sys.stderr.close()
+        return 0
 
 
 # --- ingest ----------------------------------------------------------------------------
@@ -243,6 +278,116 @@ def _ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
                 out.write(f"[{c.n}] {format_citation(c)}  ({c.source})\n")
         for note in answer.notes:
             out.write(f"note: {note}\n")
+    return 0
+
+
+# --- coverage and liaison ----------------------------------------------------------------
+
+
+def _coverage(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from .answer import Assistant
+    from .coverage import CoverageChecker, matrix_csv, matrix_json, matrix_markdown, report_json
+
+    if bool(args.topic) == bool(args.topics):
+        raise QkdnError("give either a TOPIC or --topics FILE")
+    writers = {".csv": matrix_csv, ".md": matrix_markdown, ".json": matrix_json}
+    if args.matrix and args.matrix.suffix.lower() not in writers:
+        raise QkdnError(f"--matrix must end in .csv, .md or .json, not {args.matrix.name!r}")
+    topics = _lines(args.topics) if args.topics else [args.topic]
+    assistant = Assistant.from_settings(settings)
+    checker = CoverageChecker(assistant.searcher, pieces=assistant.word_pieces)
+    reports = []
+    for topic in topics:
+        report = checker.check(topic)
+        reports.append(report)
+        if args.json or args.topics:
+            out.write(json.dumps(report_json(report), ensure_ascii=False) + "\n")
+            continue
+        out.write(
+            f"{report.topic}: {report.verdict}" + (f" ({', '.join(report.bodies)})" if report.bodies else "") + "\n"
+        )
+        for d in report.documents:
+            if d.status == "not_found":
+                continue
+            out.write(f"  {d.status:8} {d.doc_id} [{d.body}]\n")
+            for e in d.evidence[:2]:
+                where = f"clause {e.clause}, " if e.clause else ""
+                out.write(f"           {where}p. {e.page}: “{e.quote[:160]}{'…' if len(e.quote) > 160 else ''}”\n")
+        for overlap in report.overlaps[:5]:
+            out.write(f"  overlap  {overlap.a.doc_id} [{overlap.a.body}] ↔ {overlap.b.doc_id} [{overlap.b.body}]\n")
+    if args.matrix:
+        _write(args.matrix, writers[args.matrix.suffix.lower()](reports))
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise QkdnError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _liaison(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from .answer import Assistant
+    from .fileutil import sha256_file
+    from .liaison import LiaisonFields, draft_reply, extract_questions, read_incoming, to_docx, to_markdown
+
+    if args.out.suffix.lower() not in (".docx", ".md"):
+        raise QkdnError(f"--out must end in .docx or .md, not {args.out.name!r}")
+    assistant = Assistant.from_settings(settings)
+    incoming: dict[str, str] = {}
+    exclude: list[str] = []
+    if args.incoming:
+        if not args.incoming.is_file():
+            raise QkdnError(f"cannot read {args.incoming}: no such file")
+        text, incoming = read_incoming(args.incoming)
+        digest = sha256_file(args.incoming)
+        exclude = [r.info.doc_id for r in assistant.searcher.documents() if r.sha256 == digest]
+    else:
+        text = "\n".join(_lines(args.questions))
+    questions = extract_questions(text)
+    fields = LiaisonFields(
+        questions=args.question or incoming.get("Question(s)", ""),
+        study_group=args.study_group,
+        meeting=args.meeting,
+        source=args.source,
+        title=args.title,
+        action=args.action,
+        to=args.to or incoming.get("Source", ""),
+        approval=args.approval,
+        deadline=args.deadline,
+        contact=args.contact,
+        incoming=incoming.get("Title", args.incoming.name if args.incoming else ""),
+    )
+    draft = draft_reply(assistant, questions, fields, exclude=exclude)
+    if args.out.suffix.lower() == ".docx":
+        to_docx(draft, args.out)
+    else:
+        _write(args.out, to_markdown(draft))
+    covered = sum(item.covered for item in draft.items)
+    out.write(f"{args.out}: {len(draft.items)} questions, {covered} answered from the documents, ")
+    out.write(f"{len(draft.references)} references\n")
+    return 0
+
+
+def _define(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from .citations import format_citation
+    from .glossary import Glossary, define, definition_citation, definition_json
+    from .index import Index
+
+    if not (settings.index / "records.sqlite").is_file():
+        raise QkdnError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
+    report = define(Glossary.build(Index(settings.index)), args.term)
+    if args.json:
+        out.write(json.dumps(definition_json(report), ensure_ascii=False) + "\n")
+        return 0
+    if not report.definitions:
+        out.write(f"{args.term}: no definition in the indexed documents' terms, definitions or abbreviations\n")
+        return 0
+    for d in report.definitions:
+        out.write(f"{d.term} ({d.body}): {d.text}\n    {format_citation(definition_citation(d))}\n")
+    if report.conflicting:
+        out.write("note: the bodies' definitions differ\n")
     return 0
 
 

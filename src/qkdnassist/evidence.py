@@ -83,13 +83,28 @@ class QueryTerms:
         total = sum(w for t, w in self.weights.items() if "+" not in t)
         return sum(self.weights[t] * r for t, r in self.unseen.items()) / total if total else 0.0
 
-    def coverage(self, text: str) -> float:
-        """Weighted share of the question's tokens that ``text`` contains (0..1)."""
+    def coverage(self, text: str, *, stem: bool = False) -> float:
+        """Weighted share of the question's tokens that ``text`` contains (0..1);
+        ``stem`` also matches singular and plural forms ("relays" ~ "relay")."""
         total = sum(self.weights.values())
         if not total:
             return 0.0
-        present = set(tokenize(text))
-        return sum(w for t, w in self.weights.items() if t in present) / total
+        if not stem:
+            present = set(tokenize(text))
+            return sum(w for t, w in self.weights.items() if t in present) / total
+        stems = {_stem(t) for t in tokenize(text)}
+        return sum(w for t, w in self.weights.items() if _stem(t) in stems) / total
+
+
+def _stem(token: str) -> str:
+    """A light plural fold ("relays" → "relay", "entities" → "entity"); identifiers and
+    short words are left alone."""
+    if len(token) > 4 and token.isalpha():
+        if token.endswith("ies"):
+            return token[:-3] + "y"
+        if token.endswith("s") and not token.endswith(("ss", "us", "is")):
+            return token[:-1]
+    return token
 
 
 @dataclass(frozen=True)

@@ -176,12 +176,16 @@ class Searcher:
         index: the index to search.
         embedder: embeds queries (must be the model the index was built with).
         pool: candidates taken from each side before fusion.
+        expand: add the expansions of abbreviations the query uses, as the indexed
+            documents' own glossaries define them ("KME" → "Key Management Entity"), to
+            the keyword side; only the filtered document's expansions when one is chosen.
     """
 
-    def __init__(self, index: Index, embedder: Embedder, *, pool: int = 60) -> None:
+    def __init__(self, index: Index, embedder: Embedder, *, pool: int = 60, expand: bool = True) -> None:
         self.index = index
         self.embedder = embedder
         self.pool = pool
+        self.expand = expand
         self._lock = threading.Lock()
         self._snapshot = _Snapshot.empty()
 
@@ -258,8 +262,17 @@ class Searcher:
             raise QkdnError(f"no indexed document from body {name!r}; bodies: {'; '.join(sorted(bodies))}")
         return frozenset(partial)
 
-    def search(self, query: str, k: int = 10, *, body: str | None = None, doc: str | None = None) -> list[Hit]:
-        """The ``k`` best chunks for ``query``, optionally within one body or document.
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        body: str | None = None,
+        doc: str | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, optionally within one body or document,
+        and never from the documents (doc_ids) in ``exclude``.
 
         Raises:
             QkdnError: the query is empty or a filter names nothing indexed.
@@ -271,11 +284,16 @@ class Searcher:
         doc_id = self.resolve_doc(doc) if doc else None
         bodies = self.resolve_body(body) if body else None
         refs = parse_refs(query, snap.documents)
+        keyword_query = refs.keyword_query
+        if self.expand:
+            from .glossary import Glossary
+
+            keyword_query = Glossary.build(self.index).expand_query(keyword_query, doc_ids=[doc_id] if doc_id else None)
 
         scores: dict[str, float] = {}
-        for rank, chunk_id in enumerate(self._keyword_ranking(snap, refs.keyword_query, bodies, doc_id)):
+        for rank, chunk_id in enumerate(self._keyword_ranking(snap, keyword_query, bodies, doc_id, exclude)):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
-        dense = self._dense_ranking(snap, query, bodies, doc_id)
+        dense = self._dense_ranking(snap, query, bodies, doc_id, exclude)
         for rank, (chunk_id, _) in enumerate(dense):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
 
@@ -297,8 +315,41 @@ class Searcher:
         chunks = self.index.chunks(ranked)  # orphans (not in records) drop out here
         return merge_neighbours([(chunks[i], scores[i]) for i in ranked if i in chunks], k, dict(dense))
 
+    def search_each_document(self, query: str, k: int = 4) -> dict[str, list[Hit]]:
+        """The ``k`` best chunks of *every* indexed document for ``query`` (doc_id → hits).
+
+        Coverage checks need each document's own best passages: a document that treats
+        a topic in one clause must not be crowded out of a global top-k by another that
+        mentions it fifty times. Keyword scores are computed once for all chunks; the
+        dense side asks the vector store once per document. Documents with no matching
+        chunk map to an empty list.
+        """
+        query = " ".join(query.split())
+        if not query:
+            raise QkdnError("the query is empty")
+        snap = self._current()
+        scores = snap.keyword.scores(query)
+        vector = self.embedder.embed_query(query)
+        result: dict[str, list[Hit]] = {}
+        for record in snap.documents:
+            doc_id = record.info.doc_id
+            fused: dict[str, float] = {}
+            if scores.size:
+                rows = np.flatnonzero((snap.chunk_doc == doc_id) & (scores > 0))
+                rows = rows[np.argsort(-scores[rows], kind="stable")][: self.pool // 4]
+                for rank, row in enumerate(rows):
+                    chunk_id = snap.keyword.ids[row]
+                    fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
+            dense = self.index.dense(vector, self.pool // 4, {"doc_id": doc_id})
+            for rank, (chunk_id, _) in enumerate(dense):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
+            ranked = sorted(fused, key=lambda i: -fused[i])[: k * 3]
+            chunks = self.index.chunks(ranked)
+            result[doc_id] = merge_neighbours([(chunks[i], fused[i]) for i in ranked if i in chunks], k, dict(dense))
+        return result
+
     def _keyword_ranking(
-        self, snap: _Snapshot, query: str, bodies: frozenset[str] | None, doc_id: str | None
+        self, snap: _Snapshot, query: str, bodies: frozenset[str] | None, doc_id: str | None, exclude: Sequence[str]
     ) -> list[str]:
         keyword = snap.keyword
         scores = keyword.scores(query)
@@ -309,6 +360,8 @@ class Searcher:
             mask &= np.isin(snap.chunk_body, list(bodies))
         if doc_id:
             mask &= snap.chunk_doc == doc_id
+        if exclude:
+            mask &= ~np.isin(snap.chunk_doc, list(exclude))
         scores = np.where(mask & (scores > 0), scores, -1.0)
         n = min(self.pool, int((scores > 0).sum()))
         if n == 0:
@@ -318,7 +371,7 @@ class Searcher:
         return [keyword.ids[i] for i in top]
 
     def _dense_ranking(
-        self, snap: _Snapshot, query: str, bodies: frozenset[str] | None, doc_id: str | None
+        self, snap: _Snapshot, query: str, bodies: frozenset[str] | None, doc_id: str | None, exclude: Sequence[str]
     ) -> list[tuple[str, float]]:
         if not snap.documents:
             return []
@@ -326,6 +379,8 @@ class Searcher:
         clauses: list[dict[str, Any]] = [{"body": {"$in": sorted(bodies)}}] if bodies else []
         if doc_id:
             clauses.append({"doc_id": doc_id})
+        if exclude:
+            clauses.append({"doc_id": {"$nin": list(exclude)}})
         if len(clauses) == 1:
             where = clauses[0]
         elif clauses:
