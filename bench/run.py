@@ -143,6 +143,41 @@ def main() -> None:
             llm_assistant, sample, sample_unanswerable, searcher.index.pages
         ).__dict__
 
+    # Coverage over the development topics, and the 13-question liaison draft.
+    from coverage_eval import evaluate, load
+    from qkdnassist.coverage import CoverageChecker
+    from qkdnassist.liaison import LiaisonFields, draft_reply, extract_questions, read_incoming
+
+    checker = CoverageChecker(searcher, pieces=assistant.word_pieces)
+    checker.check("warm up")
+    topic_seconds: list[float] = []
+
+    def covering(topic: str) -> set[str]:
+        started = time.perf_counter()
+        report = checker.check(topic)
+        topic_seconds.append(time.perf_counter() - started)
+        return {d.source for d in report.documents if d.status != "not_found"}
+
+    topics = load(HERE / "questions" / "topics_dev.jsonl")
+    results["coverage"] = evaluate(topics, covering)
+    results["coverage"]["seconds_p50"] = round(statistics.median(topic_seconds), 3)
+    results["coverage"]["seconds_max"] = round(max(topic_seconds), 3)
+    results["coverage_hybrid_top10"] = evaluate(topics, lambda t: {h.chunk.source for h in searcher.search(t, 10)})
+    if not args.skip_naive and naive_dir.exists():
+        results["coverage_naive_top10"] = evaluate(topics, lambda t: {h["source"] for h in naive.search(t, 10)})
+    jca = args.corpus / "itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt"
+    if jca.is_file():
+        text, _ = read_incoming(jca)
+        started = time.perf_counter()
+        draft = draft_reply(
+            assistant,
+            extract_questions(text),
+            LiaisonFields(source="ETSI ISG QKD", to="JCA-QKDN"),
+            exclude=["JCA-QKDN 4th meeting executive summary"],
+        )
+        results["liaison_13_questions_s"] = round(time.perf_counter() - started, 2)
+        results["liaison_answered"] = sum(item.covered for item in draft.items)
+
     (args.work / "results.json").write_text(json.dumps(results, indent=2))
     print_summary(results)
 
@@ -181,6 +216,17 @@ def print_summary(r: dict[str, Any]) -> None:
                 f"{a['citations_resolved']:.2%} resolve; latency p50 {a['ms_p50']} ms, p95 {a['ms_p95']} ms; "
                 f"first piece p50 {a['first_piece_ms_p50']} ms"
             )
+    if "coverage" in r:
+        c = r["coverage"]
+        line = f"\ncoverage (dev topics): recall {c['recall']}, precision {c['precision']}; p50 {c['seconds_p50']} s"
+        for name in ("coverage_hybrid_top10", "coverage_naive_top10"):
+            if name in r:
+                line += f"; {name}: recall {r[name]['recall']}, precision {r[name]['precision']}"
+        print(line)
+    if "liaison_13_questions_s" in r:
+        print(
+            f"- liaison draft, 13 JCA-QKDN questions: {r['liaison_13_questions_s']} s, {r['liaison_answered']} answered"
+        )
     if "naive_answer_facts" in r:
         print(f"- naive pipeline, facts in its top passage: {r['naive_answer_facts']:.3f} (never abstains)")
     misses = r["qkdnassist"]["misses"]
