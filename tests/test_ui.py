@@ -5,11 +5,23 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
+
 from conftest import MANIFEST
 from qkdnassist.answer import Assistant
-from qkdnassist.config import Settings
+from qkdnassist.config import Settings, auth_users
+from qkdnassist.errors import ConfigError, QkdnError
 from qkdnassist.retrieve import Searcher
-from qkdnassist.ui import build_ui, format_answer_sources, format_hits
+from qkdnassist.ui import (
+    AppState,
+    build_ui,
+    file_link,
+    format_answer_sources,
+    format_hits,
+    heatmap_html,
+    safe_upload_name,
+    store_uploads,
+)
 
 
 def free_port() -> int:
@@ -68,11 +80,113 @@ def test_served_app_answers_a_question_in_the_chat(subset_index: Settings, searc
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         question = "Which URL does a slave SAE call to get keys with key IDs?"
-        chat, cleared, sources = client.predict(question, [], "(all)", "(all)", api_name="/ask")
+        chat, cleared, sources, cite = client.predict(question, [], "(all)", "(all)", api_name="/ask")
         assert cleared == "" and chat[0]["role"] == "user" and chat[-1]["role"] == "assistant"
         assert "dec_keys" in str(chat[-1]["content"]) and "[1]" in str(chat[-1]["content"])
         assert sources.startswith("**[1] ETSI GS QKD 014")
-        follow, _, _ = client.predict("Which HTTP method does it use?", chat, "(all)", "(all)", api_name="/ask")
+        assert cite["choices"][0][0].startswith("[1] ETSI GS QKD 014 V1.1.1 (2019-02), ")
+        follow, *_ = client.predict("Which HTTP method does it use?", chat, "(all)", "(all)", api_name="/ask")
         assert len(follow) == 4 and follow[-1]["role"] == "assistant"
+        heatmap, rows, csv_path, _ = client.predict("key delivery API\nML-KEM parameter sets", api_name="/coverage")
+        assert 'class="covered"' in heatmap and rows["data"]
+        assert Path(csv_path).read_text(encoding="utf-8").startswith("topic,verdict,")
+        preview, docx_path, _ = client.predict(
+            "JCA-QKDN",
+            "ETSI ISG QKD",
+            "comment",
+            "",
+            "",
+            "",
+            "What is a KME?\nWhat is ML-KEM?",
+            None,
+            api_name="/liaison",
+        )
+        assert preview.startswith("# LIAISON STATEMENT") and Path(docx_path).suffix == ".docx"
     finally:
         app.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("LS-17 reply.pdf", "LS-17 reply.pdf"),
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("/abs/path/x.TXT", "x.txt"),
+        ("C:\\Users\\me\\spec.docx", "spec.docx"),
+        ("ｆｕｌｌｗｉｄｔｈ.pdf", "fullwidth.pdf"),
+        ("a\x00b;rm -rf.md", "a_b_rm -rf.md"),
+        ("..pdf.pdf", "pdf.pdf"),
+    ],
+)
+def test_upload_names_are_cleaned(name: str, expected: str) -> None:
+    assert safe_upload_name(name) == expected
+
+
+@pytest.mark.parametrize("name", ["evil.exe", "noext", "../.pdf", "....pdf", "x.pdf.sh"])
+def test_bad_upload_names_are_refused(name: str) -> None:
+    with pytest.raises(QkdnError):
+        safe_upload_name(name)
+
+
+def test_uploads_are_stored_only_inside_the_corpus(tmp_path: Path) -> None:
+    settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index")
+    (tmp_path / "corpus").mkdir()
+    small = tmp_path / "upload-1"
+    small.write_text("A note on trusted nodes.\n", encoding="utf-8")
+    big = tmp_path / "upload-2"
+    big.write_bytes(b"x" * (2 * 1024 * 1024 + 1))
+
+    class Upload:  # what Gradio hands over: a temp file and the name the user gave
+        def __init__(self, path: Path, orig_name: str) -> None:
+            self.name, self.orig_name = str(path), orig_name
+
+    stored, refused = store_uploads(
+        settings,
+        [Upload(small, "../../../../tmp/evil.txt"), Upload(big, "big.pdf"), Upload(small, "x.exe")],
+        max_mb=2,
+    )
+    assert stored == [(tmp_path / "corpus" / "uploads" / "evil.txt").resolve()]
+    assert len(refused) == 2 and "larger than 2 MB" in refused[0] and "only .pdf" in refused[1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "upload-1", "upload-2"]
+
+
+def test_file_links_serve_only_corpus_files(subset_index: Settings) -> None:
+    link = file_link(subset_index, "etsi/gs_qkd_014_v1.1.1.pdf", 11)
+    assert link.startswith("/gradio_api/file=/") and link.endswith("gs_qkd_014_v1.1.1.pdf#page=11")
+    assert file_link(subset_index, "../../../etc/passwd", 1) == ""
+    assert file_link(subset_index, "missing.pdf", 1) == ""
+
+
+def test_heatmap_marks_each_cell_with_its_status(searcher: Searcher) -> None:
+    from qkdnassist.coverage import CoverageChecker
+
+    report = CoverageChecker(searcher).check("key delivery API between SAE and KME")
+    table = heatmap_html([report])
+    assert table.count("<td title=") == len(report.documents)
+    assert 'class="covered"' in table and "ETSI GS QKD 014" in table
+
+
+def test_status_line_and_one_ingest_at_a_time(subset_index: Settings, searcher: Searcher) -> None:
+    state = AppState(subset_index, Assistant(searcher))
+    line = state.status()
+    assert line.startswith("5 documents, ") and "LLM: none (extractive evidence answers)" in line
+    with state.ingest_lock, pytest.raises(QkdnError, match="already running"):
+        state.ingest(None)
+
+
+@pytest.mark.parametrize(
+    ("value", "users"),
+    [("", []), ("alice:s3cret", [("alice", "s3cret")]), ("a:1, b:x:y", [("a", "1"), ("b", "x:y")])],
+)
+def test_auth_setting(value: str, users: list[tuple[str, str]]) -> None:
+    assert auth_users(Settings(auth=value)) == users
+
+
+def test_auth_file_and_bad_entries(tmp_path: Path) -> None:
+    users = tmp_path / "users"
+    users.write_text("# delegates\nalice:one\nbob:two\n", encoding="utf-8")
+    assert auth_users(Settings(auth=str(users))) == [("alice", "one"), ("bob", "two")]
+    with pytest.raises(ConfigError, match="user:password"):
+        auth_users(Settings(auth="alice:, :x"))
+    with pytest.raises(ConfigError, match="cannot read"):
+        auth_users(Settings(auth=str(tmp_path / "missing")))

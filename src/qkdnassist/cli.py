@@ -420,12 +420,33 @@ def _docs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return 0
 
 
-def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860) -> int:
-    """Build the web app and serve it until interrupted."""
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> Any:
+    """Build the web app and serve it (until interrupted when ``block``; else return it).
+
+    On an empty index with documents in the corpus folder, the corpus is ingested in
+    the background while the app is already usable (status line shows the progress).
+    """
+    from .config import auth_users
     from .ui import build_ui
 
-    build_ui(settings).launch(server_name=host, server_port=port, show_error=True)
-    return 0
+    users = auth_users(settings)
+    app = build_ui(settings)
+    state = app.qkdn_state
+    if not state.searcher.documents() and settings.corpus.is_dir() and any(settings.corpus.iterdir()):
+        state.ingest_in_background()
+    app.queue(default_concurrency_limit=4)
+    settings.corpus.mkdir(parents=True, exist_ok=True)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        show_error=True,
+        auth=users or None,
+        allowed_paths=[str(settings.corpus.resolve())],
+        max_file_size=f"{settings.upload_mb}mb",
+        prevent_thread_lock=not block,
+        quiet=not block,
+    )
+    return 0 if block else app
 
 
 if __name__ == "__main__":

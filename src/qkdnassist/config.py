@@ -37,6 +37,10 @@ Variables (all optional):
                               1800, 256..32000), measured with tiktoken
 ``QKDN_LLM_MAX_TOKENS``       longest answer in tokens (default 400, 16..4096)
 ``QKDN_LLM_TIMEOUT``          seconds to wait for a server answer (default 120)
+``QKDN_AUTH``                 log-in for the web app: ``user:password`` (several
+                              separated by commas) or the path of a file with one
+                              ``user:password`` a line; empty = no log-in
+``QKDN_UPLOAD_MB``            largest file the web app accepts (default 50, 1..2048)
 ============================  ==================================================
 """
 
@@ -74,6 +78,8 @@ class Settings:
     llm_context: int = 1800
     llm_max_tokens: int = 400
     llm_timeout: int = 120
+    auth: str = ""
+    upload_mb: int = 50
 
     def __post_init__(self) -> None:
         _check_range("QKDN_EMBED_BATCH", self.embed_batch, 1, 1024)
@@ -82,6 +88,7 @@ class Settings:
         _check_range("QKDN_LLM_CONTEXT", self.llm_context, 256, 32000)
         _check_range("QKDN_LLM_MAX_TOKENS", self.llm_max_tokens, 16, 4096)
         _check_range("QKDN_LLM_TIMEOUT", self.llm_timeout, 1, 3600)
+        _check_range("QKDN_UPLOAD_MB", self.upload_mb, 1, 2048)
         if self.llm not in LLM_BACKENDS:
             raise ConfigError(f"QKDN_LLM must be one of {', '.join(LLM_BACKENDS)}, got {self.llm!r}")
         if self.llm == "openai" and not self.llm_model:
@@ -140,4 +147,33 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         llm_context=_int(env, "QKDN_LLM_CONTEXT", 1800),
         llm_max_tokens=_int(env, "QKDN_LLM_MAX_TOKENS", 400),
         llm_timeout=_int(env, "QKDN_LLM_TIMEOUT", 120),
+        auth=env.get("QKDN_AUTH", "").strip(),
+        upload_mb=_int(env, "QKDN_UPLOAD_MB", 50),
     )
+
+
+def auth_users(settings: Settings) -> list[tuple[str, str]]:
+    """The web app's users from ``QKDN_AUTH`` (inline pairs or a file); empty = no log-in.
+
+    Raises:
+        ConfigError: the file cannot be read, or an entry is not ``user:password``.
+    """
+    raw = settings.auth
+    if not raw:
+        return []
+    if ":" not in raw.split(",")[0] or Path(raw).expanduser().is_file():
+        try:
+            raw = Path(raw).expanduser().read_text(encoding="utf-8").replace("\n", ",")
+        except OSError as exc:
+            raise ConfigError(f"QKDN_AUTH: cannot read {raw}: {exc.strerror}") from None
+    users = []
+    for entry in (e.strip() for e in raw.split(",")):
+        if not entry or entry.startswith("#"):
+            continue
+        user, colon, password = entry.partition(":")
+        if not colon or not user.strip() or not password:
+            raise ConfigError("QKDN_AUTH entries must be user:password")
+        users.append((user.strip(), password))
+    if not users:
+        raise ConfigError("QKDN_AUTH names no user")
+    return users
