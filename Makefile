@@ -25,10 +25,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt -e ".[test,bench,local-llm]"
 	touch $(STAMP)
 
-# Index the corpus (incremental: only new or changed files are read and embedded; a
-# file that cannot be read is reported and skipped), then serve http://127.0.0.1:7860
+# Serve http://127.0.0.1:7860 at once; the app indexes the corpus in the background
+# (incremental: only new or changed files are read and embedded; the status line shows
+# progress, unreadable files are listed in the Library tab's log and skipped).
 run: install
-	$(BIN)/qkdnassist ingest || test $$? -eq 2
 	$(BIN)/python app.py
 
 ingest: install

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,32 @@ def test_auth_file_and_bad_entries(tmp_path: Path) -> None:
         auth_users(Settings(auth="alice:, :x"))
     with pytest.raises(ConfigError, match="cannot read"):
         auth_users(Settings(auth=str(tmp_path / "missing")))
+
+
+def test_first_start_on_an_empty_index_serves_at_once_and_ingests_in_the_background(tmp_path: Path) -> None:
+    from gradio_client import Client
+
+    from qkdnassist.cli import serve
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "relay.txt").write_text(
+        "Trusted node relay\n\nTrusted nodes relay keys hop by hop between QKD links.\n", encoding="utf-8"
+    )
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.7 not really a pdf")
+    settings = Settings(corpus=corpus, index=tmp_path / "index", manifest=MANIFEST)
+    port = free_port()
+    app = serve(settings, port=port, block=False)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)  # served while the index is empty
+        state = app.qkdn_state
+        for _ in range(240):
+            if state.last_ingest:
+                break
+            time.sleep(0.5)
+        assert "1 indexed, 1 failed" in state.last_ingest
+        rows, _, failures, status = client.predict(api_name="/library")
+        assert len(rows["data"]) == 1 and rows["data"][0][-1] == "relay.txt"
+        assert "broken.pdf" in failures and status.startswith("1 documents, ")
+    finally:
+        app.close()

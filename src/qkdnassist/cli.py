@@ -423,8 +423,9 @@ def _docs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> Any:
     """Build the web app and serve it (until interrupted when ``block``; else return it).
 
-    On an empty index with documents in the corpus folder, the corpus is ingested in
-    the background while the app is already usable (status line shows the progress).
+    The corpus folder is ingested in the background (incrementally: a second or so
+    when nothing changed) while the app is already usable; the status line shows the
+    progress, so a first start on an empty index serves at once and fills up.
     """
     from .config import auth_users
     from .ui import build_ui
@@ -432,7 +433,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, bloc
     users = auth_users(settings)
     app = build_ui(settings)
     state = app.qkdn_state
-    if not state.searcher.documents() and settings.corpus.is_dir() and any(settings.corpus.iterdir()):
+    if settings.corpus.is_dir() and any(settings.corpus.iterdir()):
         state.ingest_in_background()
     app.queue(default_concurrency_limit=4)
     settings.corpus.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,7 @@ from .config import Settings
 from .errors import QkdnError
 from .index import Index
 from .retrieve import Searcher
-from .types import Answer, Citation, Hit, IngestReport
+from .types import Answer, Citation, FileFailure, Hit, IngestReport
 
 __all__ = ["UPLOAD_TYPES", "AppState", "build_ui", "format_answer_sources", "format_hits", "safe_upload_name"]
 
@@ -95,6 +95,7 @@ class AppState:
     ingest_lock: threading.Lock = field(default_factory=threading.Lock)
     ingest_status: str = ""
     last_ingest: str = ""
+    failures: list[FileFailure] = field(default_factory=list)
 
     @property
     def searcher(self) -> Searcher:
@@ -145,6 +146,8 @@ class AppState:
             self.last_ingest = time.strftime("%Y-%m-%d %H:%M", time.localtime()) + (
                 f" ({len(report.indexed)} indexed, {len(report.failed)} failed)"
             )
+            known = {f.source for f in report.failed}
+            self.failures = [f for f in self.failures if f.source not in known] + list(report.failed)
             return report
         finally:
             self.ingest_status = ""
@@ -476,6 +479,13 @@ def store_uploads(settings: Settings, files: list[Any], max_mb: int) -> tuple[li
     return stored, refused
 
 
+def failures_markdown(state: AppState) -> str:
+    """Files the app's ingests could not read, with the reason."""
+    if not state.failures:
+        return ""
+    return "**Files that could not be indexed:**\n\n" + "\n".join(f"- `{f.source}`: {f.reason}" for f in state.failures)
+
+
 def _library_tab(gr: Any, state: AppState, status: Any) -> None:
     headers = ["doc_id", "body", "edition", "date", "pages", "passages", "source"]
     library = gr.Dataframe(library_rows(state), headers=headers, elem_id="library", interactive=False, wrap=True)
@@ -486,11 +496,13 @@ def _library_tab(gr: Any, state: AppState, status: Any) -> None:
         elem_id="upload",
     )
     report = gr.Markdown(elem_id="upload-report")
+    failures = gr.Markdown(failures_markdown(state), elem_id="failures")
     with gr.Row():
         remove = gr.Dropdown(
             [d.source for d in state.searcher.documents()], label="Remove a document", elem_id="remove"
         )
         remove_button = gr.Button("Remove", variant="stop", elem_id="remove-button")
+        refresh = gr.Button("Refresh", elem_id="refresh")
 
     def add(files: list[Any], progress: Any = gr.Progress()) -> Any:  # noqa: B008 (Gradio's idiom)
         stored, refused = store_uploads(state.settings, files, state.settings.upload_mb)
@@ -521,9 +533,14 @@ def _library_tab(gr: Any, state: AppState, status: Any) -> None:
         sources = [d.source for d in state.searcher.documents()]
         return f"- removed {source}", library_rows(state), gr.update(choices=sources, value=None), state.status()
 
+    def reload() -> Any:
+        sources = [d.source for d in state.searcher.documents()]
+        return library_rows(state), gr.update(choices=sources), failures_markdown(state), state.status()
+
     outputs = [report, library, remove, status]
     upload.upload(add, upload, outputs, api_name="upload", concurrency_limit=1)
     remove_button.click(drop, remove, outputs, api_name="remove", concurrency_limit=1)
+    refresh.click(reload, None, [library, remove, failures, status], api_name="library")
 
 
 # --- Search -----------------------------------------------------------------------------
