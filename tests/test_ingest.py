@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 from conftest import MANIFEST, copy_subset
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
-from qkdnassist.errors import IndexStoreError
+from qkdnassist.errors import IndexStoreError, QkdnError
 from qkdnassist.index import Index
 from qkdnassist.ingest import ingest
 from qkdnassist.retrieve import Searcher
@@ -212,3 +213,14 @@ def test_rebuild_swaps_in_a_complete_fresh_index(small: Settings, embedder: Embe
     index = Index(small.index)
     assert len(index.documents()) == 2
     consistent(index)
+
+
+def test_a_corpus_folder_holding_none_of_the_indexed_documents_removes_nothing(
+    small: Settings, embedder: Embedder, tmp_path: Path
+) -> None:
+    ingest(settings=small, embedder=embedder)
+    wrong = replace(small, corpus=tmp_path / "elsewhere")
+    wrong.corpus.mkdir()
+    with pytest.raises(QkdnError, match="holds none of the 2 indexed documents; nothing was removed"):
+        ingest(settings=wrong, embedder=embedder)
+    assert len(Index(small.index).documents()) == 2

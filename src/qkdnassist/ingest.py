@@ -228,6 +228,13 @@ def _run(
     unchanged = sorted(f.source for f in files if known.get(f.source) == hashes[f.source])
     present = {f.source for f in files}
     gone = sorted(s for s in known if s not in present and any(s.startswith(scope) for scope in scopes))
+    if known and len(gone) == len(known) and not unchanged:
+        # Every indexed document gone at once is far likelier a wrong QKDN_CORPUS than
+        # an intended purge; refuse rather than empty the index.
+        raise QkdnError(
+            f"the corpus folder {settings.corpus} holds none of the {len(known)} indexed documents; "
+            "nothing was removed (check QKDN_CORPUS, or use 'qkdnassist ingest --rebuild' to start afresh)"
+        )
 
     indexed: list[IndexedFile] = []
     failed: list[FileFailure] = []

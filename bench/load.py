@@ -1,0 +1,133 @@
+"""Many users at once: simulated users asking questions through the web app's API.
+
+    .venv/bin/python bench/load.py [--index index] [--users 20] [--seconds 60]
+
+Serves the app in this process on loopback, starts ``users`` threads, each with its own
+Gradio client (its own session), asking the development questions in a loop for
+``seconds``. Prints a JSON object: questions answered, errors, latency p50/p95/max, and
+the resident memory of the process at the start, the end and its peak (sampled).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import socket
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_load(assistant: Any, settings: Any, questions: list[str], *, users: int, seconds: float) -> dict[str, Any]:
+    """Serve the app over ``assistant`` and load it; returns the measurements."""
+    from gradio_client import Client
+
+    from qkdnassist.ui import build_ui
+
+    app = build_ui(settings, assistant=assistant)
+    app.queue(default_concurrency_limit=4)
+    port = free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    latencies: list[float] = []
+    errors: list[str] = []
+    memory = [rss_mb()]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def user(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        except Exception as exc:
+            with lock:
+                errors.append(f"connect: {exc}")
+            return
+        while time.monotonic() < stop:
+            question = rng.choice(questions)
+            started = time.perf_counter()
+            try:
+                chat, *_ = client.predict(question, [], "(all)", "(all)", api_name="/ask")
+                if not chat or chat[-1]["role"] != "assistant" or str(chat[-1]["content"]).startswith("Error"):
+                    raise RuntimeError(f"bad answer to {question!r}: {str(chat)[:200]}")
+            except Exception as exc:
+                with lock:
+                    errors.append(str(exc)[:300])
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - started)
+
+    def sample() -> None:
+        while time.monotonic() < stop:
+            memory.append(rss_mb())
+            time.sleep(2.0)
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
+    sampler = threading.Thread(target=sample)
+    try:
+        for thread in [*threads, sampler]:
+            thread.start()
+        for thread in [*threads, sampler]:
+            thread.join()
+    finally:
+        app.close()
+    memory.append(rss_mb())
+    ordered = sorted(latencies)
+    return {
+        "users": users,
+        "seconds": seconds,
+        "answered": len(latencies),
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "latency_s_p50": round(statistics.median(ordered), 3) if ordered else None,
+        "latency_s_p95": round(ordered[int(0.95 * (len(ordered) - 1))], 3) if ordered else None,
+        "latency_s_max": round(ordered[-1], 3) if ordered else None,
+        "rss_mb_start": round(memory[0], 1),
+        "rss_mb_peak": round(max(memory), 1),
+        "rss_mb_end": round(memory[-1], 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", type=Path, default=Path("index"))
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+
+    from dataclasses import replace
+
+    from qkdnassist.answer import Assistant
+    from qkdnassist.config import load_settings
+    from qkdnassist.retrieve import Searcher
+
+    settings = replace(load_settings(), index=args.index)
+    assistant = Assistant(Searcher.open(settings))
+    assistant.ask("warm up: what is a KME?")
+    lines = (HERE / "questions" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line)["question"] for line in lines if line.strip()]
+    print(json.dumps(run_load(assistant, settings, questions, users=args.users, seconds=args.seconds), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
