@@ -14,7 +14,7 @@ SAMPLE_CORPUS := $(abspath ../shared/corpus)
 export QKDN_CORPUS ?= $(if $(wildcard $(SAMPLE_CORPUS)),$(SAMPLE_CORPUS),corpus)
 export QKDN_INDEX ?= index
 
-.PHONY: install run ingest test lint bench clean
+.PHONY: install chromium run ingest test lint bench clean
 
 install: $(STAMP)
 
@@ -39,7 +39,19 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: install lint
+# The browser tests drive Debian's chromium (Playwright's own browser download needs the
+# internet); QKDN_CHROMIUM points them at another Chromium binary.
+CHROMIUM ?= $(or $(QKDN_CHROMIUM),/usr/bin/chromium)
+
+chromium:
+	@test -x "$(CHROMIUM)" || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; \
+	  elif command -v sudo >/dev/null; then sudo=sudo; \
+	  else echo "make: the browser tests need $(CHROMIUM): install Debian's chromium as root (apt-get install chromium) or set QKDN_CHROMIUM" >&2; exit 1; fi; \
+	  command -v apt-get >/dev/null || { echo "make: no apt-get to install chromium: install Chromium and set QKDN_CHROMIUM to it" >&2; exit 1; }; \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: install lint chromium
 	$(BIN)/python -m pytest
 
 bench: install

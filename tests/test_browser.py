@@ -112,10 +112,14 @@ def browser() -> Iterator[Browser]:
             "or set QKDN_CHROMIUM to a Chromium binary",
             pytrace=False,
         )
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    expect.set_options(timeout=WAIT_MS)  # Playwright's 5 s is too short for a reload on a busy machine
+    try:
+        with sync_playwright() as driver:
+            chromium = driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        expect.set_options(timeout=5_000)
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +264,7 @@ def test_library_upload_indexes_new_files_and_names_broken_ones(
         open_tab(page, "Library")
         page.locator("#upload input[type=file]").set_input_files([str(note), str(broken)])
         report = page.locator("#upload-report")
-        expect(report).to_contain_text("indexed", timeout=120_000)
+        expect(report).to_contain_text("indexed")
         expect(report).to_contain_text(re.compile(r"failed\s+uploads/broken\.pdf: \S"))
         doc_id = report.locator("li", has_text="indexed").locator("strong").first.inner_text()
         expect(page.locator("#library")).to_contain_text(doc_id)
@@ -268,6 +272,17 @@ def test_library_upload_indexes_new_files_and_names_broken_ones(
         expect(page.locator("#library")).not_to_contain_text("broken.pdf")
         expect(page.locator("#status")).to_contain_text("2 documents")
         screenshot(page, "library")
+    finally:
+        page.context.close()
+
+
+def test_remove_starts_with_no_document_chosen(browser: Browser, library_url: str) -> None:
+    page = open_page(browser, library_url)
+    try:
+        open_tab(page, "Library")
+        chosen = page.locator("#remove input")
+        expect(chosen).to_be_visible()
+        assert chosen.input_value() == ""
     finally:
         page.context.close()
 
@@ -299,6 +314,7 @@ def test_login_refuses_a_wrong_password_and_admits_the_right_one(browser: Browse
         expect(page.locator("#status")).to_have_count(0)
         screenshot(page, "login")
 
+        username.fill(USER)  # the form forgets it after a refusal
         password.fill(PASSWORD)
         login.click()
         expect(page.locator("#status")).to_contain_text("5 documents")

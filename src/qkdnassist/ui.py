@@ -498,9 +498,8 @@ def _library_tab(gr: Any, state: AppState, status: Any) -> None:
     report = gr.Markdown(elem_id="upload-report")
     failures = gr.Markdown(failures_markdown(state), elem_id="failures")
     with gr.Row():
-        remove = gr.Dropdown(
-            [d.source for d in state.searcher.documents()], label="Remove a document", elem_id="remove"
-        )
+        sources = [d.source for d in state.searcher.documents()]
+        remove = gr.Dropdown(sources, value=None, label="Remove a document", elem_id="remove")
         remove_button = gr.Button("Remove", variant="stop", elem_id="remove-button")
         refresh = gr.Button("Refresh", elem_id="refresh")
 
