@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument(
         "--unanswerable", type=Path, default=HERE / "questions/dev_unanswerable.jsonl", help="questions to abstain on"
     )
+    parser.add_argument("--skip-ui", action="store_true", help="skip the browser timing and the load test")
     parser.add_argument(
         "--llm-questions",
         type=int,
@@ -178,6 +179,16 @@ def main() -> None:
         results["liaison_13_questions_s"] = round(time.perf_counter() - started, 2)
         results["liaison_answered"] = sum(item.covered for item in draft.items)
 
+    # The web app: start-up to a served page and first token in a real browser; then
+    # 20 simulated users for 60 s.
+    if not args.skip_ui:
+        from load import run_load
+        from ui_speed import measure
+
+        sample_questions = [q["question"] for q in questions[:6]]
+        results["ui"] = measure(index_dir, sample_questions)
+        results["load"] = run_load(assistant, load_settings(), [q["question"] for q in questions], users=20, seconds=60)
+
     (args.work / "results.json").write_text(json.dumps(results, indent=2))
     print_summary(results)
 
@@ -226,6 +237,19 @@ def print_summary(r: dict[str, Any]) -> None:
     if "liaison_13_questions_s" in r:
         print(
             f"- liaison draft, 13 JCA-QKDN questions: {r['liaison_13_questions_s']} s, {r['liaison_answered']} answered"
+        )
+    if "ui" in r:
+        u = r["ui"]
+        print(
+            f"- web app: served {u['served_s']} s after start; first token in the browser p50 "
+            f"{u['first_token_ms_p50']} ms, max {u['first_token_ms_max']} ms"
+        )
+    if "load" in r:
+        lo = r["load"]
+        print(
+            f"- load, {lo['users']} users for {lo['seconds']} s: {lo['answered']} answers, {lo['errors']} errors, "
+            f"latency p50 {lo['latency_s_p50']} s / p95 {lo['latency_s_p95']} s; "
+            f"memory {lo['rss_mb_start']} → {lo['rss_mb_end']} MB (peak {lo['rss_mb_peak']})"
         )
     if "naive_answer_facts" in r:
         print(f"- naive pipeline, facts in its top passage: {r['naive_answer_facts']:.3f} (never abstains)")
