@@ -377,7 +377,7 @@ def _define(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
     if not (settings.index / "records.sqlite").is_file():
         raise QkdnError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
-    report = define(Glossary.build(Index(settings.index)), args.term)
+    report = define(Glossary.build(Index.from_settings(settings)), args.term)
     if args.json:
         out.write(json.dumps(definition_json(report), ensure_ascii=False) + "\n")
         return 0
@@ -397,7 +397,7 @@ def _define(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def _docs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from .index import Index
 
-    records = Index(settings.index).documents() if (settings.index / "records.sqlite").is_file() else []
+    records = Index.from_settings(settings).documents() if (settings.index / "records.sqlite").is_file() else []
     if args.json:
         rows = [
             {

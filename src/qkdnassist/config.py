@@ -9,6 +9,14 @@ Variables (all optional):
 ============================  ==================================================
 ``QKDN_CORPUS``               folder of documents to index (default ``corpus/``)
 ``QKDN_INDEX``                folder of the index (default ``index/``)
+``QKDN_CHROMA_URL``           a Chroma server for the vectors, ``http(s)://host:port``
+                              (e.g. ``http://127.0.0.1:8000``, started with ``chroma
+                              run``); empty (default) = embedded Chroma in
+                              ``QKDN_INDEX/chroma``. Records and keyword index stay
+                              in ``QKDN_INDEX`` either way
+``QKDN_CHROMA_TOKEN``         sent as ``Authorization: Bearer <token>`` to the
+                              Chroma server (for a proxy that checks it); needs
+                              ``QKDN_CHROMA_URL``
 ``QKDN_MANIFEST``             TSV of known documents' metadata (default
                               ``corpus/manifest.tsv``; missing file = no manifest)
 ``QKDN_EMBED_MODEL``          ``bundled`` (default: all-MiniLM-L6-v2 from the
@@ -47,9 +55,11 @@ Variables (all optional):
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 
@@ -63,6 +73,8 @@ class Settings:
 
     corpus: Path = Path("corpus")
     index: Path = Path("index")
+    chroma_url: str = ""
+    chroma_token: str = field(default="", repr=False)
     manifest: Path = Path("corpus/manifest.tsv")
     embed_model: str = BUNDLED_MODEL
     embed_batch: int = 64
@@ -101,11 +113,37 @@ class Settings:
             raise ConfigError(f"QKDN_INDEX must be a folder, but {self.index} is a file")
         if self.corpus.exists() and not self.corpus.is_dir():
             raise ConfigError(f"QKDN_CORPUS must be a folder, but {self.corpus} is a file")
+        if self.chroma_url and not _is_server_url(self.chroma_url):
+            raise ConfigError(
+                f"QKDN_CHROMA_URL must be http(s)://host:port (e.g. http://127.0.0.1:8000), got {self.chroma_url!r}"
+            )
+        if self.chroma_token and not self.chroma_url:
+            raise ConfigError("QKDN_CHROMA_TOKEN needs QKDN_CHROMA_URL (the server the token is sent to)")
+        if re.search(r"[\s\x00-\x1f\x7f]", self.chroma_token):
+            raise ConfigError("QKDN_CHROMA_TOKEN must not contain spaces or control characters")
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:
     if not low <= value <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {value}")
+
+
+def _is_server_url(url: str) -> bool:
+    """``http(s)://host:port`` and nothing more (no path, query or credentials)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        return False
+    return (
+        parts.scheme in {"http", "https"}
+        and bool(parts.hostname)
+        and port is not None
+        and parts.path in {"", "/"}
+        and not parts.query
+        and not parts.fragment
+        and parts.username is None
+    )
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -132,6 +170,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         corpus=path("QKDN_CORPUS", "corpus"),
         index=path("QKDN_INDEX", "index"),
+        chroma_url=env.get("QKDN_CHROMA_URL", "").strip().rstrip("/"),
+        chroma_token=env.get("QKDN_CHROMA_TOKEN", "").strip(),
         manifest=path("QKDN_MANIFEST", "corpus/manifest.tsv"),
         embed_model=env.get("QKDN_EMBED_MODEL", "").strip() or BUNDLED_MODEL,
         embed_batch=_int(env, "QKDN_EMBED_BATCH", 64),

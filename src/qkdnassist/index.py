@@ -6,9 +6,16 @@ Layout of ``QKDN_INDEX``::
                      pages' text, and their chunks; the source of truth for what is
                      indexed
     chroma/          Chroma PersistentClient folder; collection ``qkdn_chunks`` holds
-                     one vector per chunk id
+                     one vector per chunk id (embedded mode only)
     keyword/         BM25 index of the chunk texts, tagged with the records'
                      generation number
+
+Server mode (``QKDN_CHROMA_URL``) moves only the vectors to a Chroma server; records
+and BM25 stay in the folder. The server's collection is named once, at random
+(``qkdn_`` + 16 hex digits), and the name is kept in the records: an index keeps its
+vectors wherever its folder is mounted or renamed (a rebuild swaps folders), a rebuild
+gets a collection of its own, and several indexes can share one server. A failed
+server call drops the client, so the next call reconnects once the server is back.
 
 Crash safety comes from the order of writes: vectors are added to Chroma first, then
 the document's rows are replaced in one SQLite transaction, then the document's old
@@ -25,20 +32,26 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import urllib.error
+import urllib.request
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
+from .config import Settings
 from .errors import IndexStoreError
 from .keyword import KeywordIndex
 from .types import Chunk, DocumentInfo, DocumentRecord, Page, ParsedDocument
 
 __all__ = ["Index"]
 
-COLLECTION = "qkdn_chunks"
+COLLECTION = "qkdn_chunks"  # embedded mode; a server's collection is named in the records
+_COLLECTION_KEY = "chroma_collection"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, info TEXT NOT NULL,
@@ -78,17 +91,42 @@ class Index:
 
     Args:
         folder: the index folder (created on first write, not on open).
-        chroma_client: a Chroma client to use instead of a PersistentClient in
-            ``folder/chroma`` (for tests and, later, server mode).
+        chroma_url: a Chroma server (``http(s)://host:port``) to keep the vectors in,
+            instead of an embedded PersistentClient in ``folder/chroma``.
+        chroma_token: sent to the server as ``Authorization: Bearer <token>``.
+        timeout: seconds a server request may take (connecting: at most 5).
+        chroma_client: a ready Chroma client to use instead (for tests).
     """
 
-    def __init__(self, folder: Path, *, chroma_client: Any = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        chroma_url: str = "",
+        chroma_token: str = "",
+        timeout: float = 120.0,
+        chroma_client: Any = None,
+    ) -> None:
         self.folder = Path(folder)
+        self.chroma_url = chroma_url.rstrip("/")
+        self._chroma_token = chroma_token
+        self._timeout = timeout
         self._client = chroma_client
+        self._own_client = chroma_client is None
         self._collection: Any = None
         self._db: sqlite3.Connection | None = None
         self._keyword: KeywordIndex | None = None
         self._lock = threading.RLock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Index:
+        """The index ``settings`` name: ``QKDN_INDEX``, with vectors on ``QKDN_CHROMA_URL`` if set."""
+        return cls(settings.index, chroma_url=settings.chroma_url, chroma_token=settings.chroma_token)
+
+    @property
+    def vector_store(self) -> str:
+        """Where the vectors are, for messages: the server's URL or the embedded folder."""
+        return f"the Chroma server at {self.chroma_url}" if self.chroma_url else f"{self.folder / 'chroma'}"
 
     # --- SQLite records -------------------------------------------------------------
 
@@ -111,10 +149,13 @@ class Index:
             return self._db
 
     def close(self) -> None:
+        """Close the records; a server client too (both reopen on next use)."""
         with self._lock:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+            if self.chroma_url:
+                self._disconnect()
 
     @property
     def generation(self) -> int:
@@ -165,32 +206,178 @@ class Index:
 
     @property
     def collection(self) -> Any:
+        """The Chroma collection of this index (connecting on first use).
+
+        Raises:
+            IndexStoreError: the store cannot be opened or reached, or it lacks the
+                vectors of the chunks the records list (a different server, lost data,
+                or an index built in the other mode).
+        """
         with self._lock:
             if self._collection is None:
+                name = self._collection_name()
                 try:
                     if self._client is None:
-                        import chromadb
-                        from chromadb.config import Settings as ChromaSettings
-
-                        self._client = chromadb.PersistentClient(
-                            path=str(self.folder / "chroma"),
-                            settings=ChromaSettings(anonymized_telemetry=False),
-                        )
-                    self._collection = self._client.get_or_create_collection(
-                        COLLECTION, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+                        self._client = self._connect()
+                    collection = self._client.get_or_create_collection(
+                        name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
                     )
+                    stored = collection.count()
                 except IndexStoreError:
                     raise
                 except Exception as exc:  # chromadb raises many unrelated types; name them once here
-                    raise IndexStoreError(f"cannot open the vector store: {exc}") from None
+                    if self.chroma_url:
+                        self._disconnect()
+                    raise self._failure(exc, opening=True) from None
+                listed = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+                if listed and not stored:
+                    raise IndexStoreError(
+                        f"{self.vector_store} holds no vectors for the {listed} chunks of the index at {self.folder}"
+                        f" (collection {name}); run 'qkdnassist ingest --rebuild'"
+                    )
+                self._collection = collection
             return self._collection
 
+    def _collection_name(self) -> str:
+        """``qkdn_chunks`` when embedded; on a server, the name kept in the records (made once)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (_COLLECTION_KEY,)).fetchone()
+        if not self.chroma_url:
+            if row and self.db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone():
+                raise IndexStoreError(
+                    f"the index at {self.folder} keeps its vectors on a Chroma server (collection {row[0]});"
+                    " set QKDN_CHROMA_URL to that server, or run 'qkdnassist ingest --rebuild'"
+                )
+            return COLLECTION
+        if row:
+            return str(row[0])
+        with self._transaction() as db:  # two instances opening a new index agree on one name
+            if db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone():
+                raise IndexStoreError(
+                    f"the index at {self.folder} keeps its vectors in {self.folder / 'chroma'} (embedded);"
+                    f" run 'qkdnassist ingest --rebuild' to move them to {self.vector_store}"
+                )
+            name = f"qkdn_{uuid.uuid4().hex[:16]}"
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (_COLLECTION_KEY, name))
+            return str(db.execute("SELECT value FROM meta WHERE key=?", (_COLLECTION_KEY,)).fetchone()[0])
+
+    def _connect(self) -> Any:
+        """A new Chroma client: embedded in ``folder/chroma``, or over HTTP to the server."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        # Telemetry off; collections are opened with embedding_function=None, so Chroma
+        # never loads (or downloads) its default model.
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if not self.chroma_url:
+            return chromadb.PersistentClient(path=str(self.folder / "chroma"), settings=chroma_settings)
+        headers = {"Authorization": f"Bearer {self._chroma_token}"} if self._chroma_token else None
+        self._heartbeat(headers)
+        parts = urlsplit(self.chroma_url)
+        client = chromadb.HttpClient(
+            host=parts.hostname or "",
+            port=parts.port or (443 if parts.scheme == "https" else 80),
+            ssl=parts.scheme == "https",
+            headers=headers,
+            settings=chroma_settings,
+        )
+        # chromadb 1.5 builds its httpx session with timeout=None and has no setting for
+        # it (chroma-core/chroma#5805): a server that accepts but never answers would
+        # hang a search forever. Bound it where the session is, if it still is there.
+        session = getattr(getattr(client, "_server", None), "_session", None)
+        if session is not None:
+            import httpx
+
+            session.timeout = httpx.Timeout(self._timeout, connect=min(5.0, self._timeout))
+        return client
+
+    def _heartbeat(self, headers: dict[str, str] | None) -> None:
+        """Ask the server's heartbeat, with a timeout, before chromadb's client (which has none) does.
+
+        Raises:
+            IndexStoreError: the server does not answer, or refuses the request.
+        """
+        request = urllib.request.Request(f"{self.chroma_url}/api/v2/heartbeat", headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=min(5.0, self._timeout)):
+                return
+        except urllib.error.HTTPError as exc:
+            hint = "; check QKDN_CHROMA_TOKEN" if exc.code in (401, 403) else ""
+            raise IndexStoreError(
+                f"the Chroma server at {self.chroma_url} refused the request (HTTP {exc.code} {exc.reason}){hint}"
+            ) from None
+        except (OSError, ValueError) as exc:  # URLError, timeouts and refused connections are OSErrors
+            raise IndexStoreError(f"cannot reach the Chroma server at {self.chroma_url}: {_reason(exc)}") from None
+
+    def _disconnect(self) -> None:
+        """Forget the client and collection (a server's next call reconnects)."""
+        with self._lock:
+            self._collection = None
+            if self._own_client and self._client is not None:  # a client handed in is the caller's
+                client, self._client = self._client, None
+                client.close()  # releases chromadb's shared System; makes no request
+
+    def _failure(self, exc: BaseException, *, opening: bool = False) -> IndexStoreError:
+        """One line for the user, naming the store (and the URL of a server)."""
+        if not self.chroma_url:
+            what = "cannot open the vector store" if opening else f"the vector store in {self.folder / 'chroma'} failed"
+            return IndexStoreError(f"{what}: {_reason(exc)}")
+        if _unreachable(exc):
+            return IndexStoreError(f"cannot reach the Chroma server at {self.chroma_url}: {_reason(exc)}")
+        return IndexStoreError(f"the Chroma server at {self.chroma_url} failed: {_reason(exc)}")
+
+    def _vectors(self, operation: str, **arguments: Any) -> Any:
+        """Call the collection's ``operation``; any Chroma error becomes one IndexStoreError line.
+
+        On a server, the client is dropped after an error, so a restarted server is
+        picked up by the next call instead of failing against a stale connection.
+        """
+        collection = self.collection
+        try:
+            return getattr(collection, operation)(**arguments)
+        except Exception as exc:  # chromadb and httpx raise many unrelated types
+            if self.chroma_url:
+                with self._lock:
+                    if self._collection is collection:
+                        self._disconnect()
+            raise self._failure(exc) from None
+
+    def drop_vectors(self) -> None:
+        """Delete this index's collection on the Chroma server, before its folder is deleted.
+
+        Embedded vectors live in the folder and go with it, so this does nothing then,
+        nor for a folder whose records never named a server collection.
+
+        Raises:
+            IndexStoreError: the server cannot be reached.
+        """
+        if not self.chroma_url or not (self.folder / "records.sqlite").is_file():
+            return
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (_COLLECTION_KEY,)).fetchone()
+        if not row:
+            return
+        with self._lock:
+            try:
+                if self._client is None:
+                    self._client = self._connect()
+                if row[0] in {c.name for c in self._client.list_collections()}:
+                    self._client.delete_collection(row[0])
+            except IndexStoreError:
+                raise
+            except Exception as exc:  # chromadb and httpx raise many unrelated types
+                self._disconnect()
+                raise self._failure(exc) from None
+            self._collection = None
+
     def dense(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        """Nearest chunk ids to ``vector`` with cosine similarity, best first."""
+        """Nearest chunk ids to ``vector`` with cosine similarity, best first.
+
+        Raises:
+            IndexStoreError: the vector store fails or (server mode) cannot be reached.
+        """
         if n <= 0:
             return []
-        result = self.collection.query(
-            query_embeddings=[vector.tolist()], n_results=n, where=where or None, include=["distances"]
+        result = self._vectors(
+            "query", query_embeddings=[vector.tolist()], n_results=n, where=where or None, include=["distances"]
         )
         return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)]
 
@@ -203,7 +390,8 @@ class Index:
         if chunks:
             for start in range(0, len(chunks), 2000):
                 part = chunks[start : start + 2000]
-                self.collection.upsert(
+                self._vectors(
+                    "upsert",
                     ids=[c.id for c in part],
                     embeddings=vectors[start : start + len(part)].tolist(),
                     metadatas=[
@@ -245,7 +433,7 @@ class Index:
     def purge_orphans(self) -> int:
         """Delete vectors that no record lists (left by an interrupted run); returns how many."""
         known = {r[0] for r in self.db.execute("SELECT id FROM chunks")}
-        stored = self.collection.get(include=[])["ids"]
+        stored = self._vectors("get", include=[])["ids"]
         orphans = [i for i in stored if i not in known]
         self._delete_vectors(orphans)
         return len(orphans)
@@ -253,7 +441,7 @@ class Index:
     def _delete_vectors(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         for start in range(0, len(ids), 2000):
-            self.collection.delete(ids=ids[start : start + 2000])
+            self._vectors("delete", ids=ids[start : start + 2000])
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)
@@ -288,6 +476,25 @@ class Index:
         except OSError as exc:
             raise IndexStoreError(f"cannot write the keyword index: {exc}") from None
         return keyword
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` means no answer from the server (as opposed to an error it answered with)."""
+    import httpx
+
+    if isinstance(exc, httpx.TransportError | OSError):
+        return True
+    # chromadb turns a refused connection while creating the client into this ValueError.
+    return isinstance(exc, ValueError) and "could not connect" in str(exc).lower()
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of an exception's message (or its type), short enough for one line."""
+    if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
+        exc = exc.reason if isinstance(exc.reason, BaseException) else exc
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 class _Transaction:

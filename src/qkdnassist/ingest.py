@@ -198,7 +198,7 @@ def ingest(
             paths, settings=settings, embedder=embedder, progress=progress, workers=workers, started=started
         )
     own_index = index is None
-    index = index or Index(settings.index)
+    index = index or Index.from_settings(settings)
     embedder = embedder or Embedder.from_settings(settings)
     try:
         with _IngestLock(index.folder):
@@ -309,6 +309,7 @@ def _rebuild(
     """Build a complete new index beside the old one, then swap folders."""
     target = settings.index
     fresh = target.with_name(target.name + ".rebuild")
+    Index.from_settings(replace(settings, index=fresh)).drop_vectors()  # a failed earlier rebuild's, on a server
     shutil.rmtree(fresh, ignore_errors=True)
     with _IngestLock(target):
         report = ingest(
@@ -320,5 +321,7 @@ def _rebuild(
         if target.exists():
             target.rename(old)  # the lock's open handle moves with the folder
         fresh.rename(target)
+        if old.exists():
+            Index.from_settings(replace(settings, index=old)).drop_vectors()  # the replaced index's, on a server
         shutil.rmtree(old, ignore_errors=True)
     return replace(report, seconds=round(time.perf_counter() - started, 3))

@@ -198,7 +198,7 @@ class Searcher:
         """
         if not (settings.index / "records.sqlite").is_file():
             raise QkdnError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
-        index = Index(settings.index)
+        index = Index.from_settings(settings)
         if not index.hashes():
             raise QkdnError(f"the index at {settings.index} is empty; run 'qkdnassist ingest' first")
         return cls(index, Embedder.from_settings(settings))

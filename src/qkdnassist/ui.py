@@ -18,7 +18,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -136,13 +136,14 @@ class AppState:
                     progress(source, done, total)
 
             self.ingest_status = "ingesting…"
-            report = ingest(
-                paths,
-                settings=self.settings,
-                index=self.searcher.index,
-                embedder=self.searcher.embedder,
-                progress=track,
-            )
+            # Its own connection: searches on the app's index never see an open transaction.
+            index = Index.from_settings(replace(self.settings, index=self.searcher.index.folder))
+            try:
+                report = ingest(
+                    paths, settings=self.settings, index=index, embedder=self.searcher.embedder, progress=track
+                )
+            finally:
+                index.close()
             self.last_ingest = time.strftime("%Y-%m-%d %H:%M", time.localtime()) + (
                 f" ({len(report.indexed)} indexed, {len(report.failed)} failed)"
             )
@@ -176,7 +177,7 @@ def build_ui(settings: Settings, searcher: Searcher | None = None, assistant: As
     from .llm import chat_model, describe_llm
 
     if assistant is None:
-        searcher = searcher or Searcher(Index(settings.index), Embedder.from_settings(settings))
+        searcher = searcher or Searcher(Index.from_settings(settings), Embedder.from_settings(settings))
         assistant = Assistant(
             searcher, llm=chat_model(settings), settings=settings, context_tokens=settings.llm_context
         )
