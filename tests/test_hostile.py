@@ -674,12 +674,6 @@ def test_an_odd_question_is_answered_or_refused_in_bounded_time(searcher: Search
     assert seconds < QUESTION_SECONDS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retrieve.parse_refs: re.finditer(r'[A-Za-z]+[\\s.\\-]?\\d+(?:\\.\\d+)*') backtracks from every "
-    "position of a long word without digits: quadratic (32,000 letters: ~27 s; 1 MB: hours). Assistant.ask "
-    "has no length cap (the web UI caps at 2,000 characters; the CLI, liaison questions and coverage drafts do not)",
-)
 def test_a_long_word_in_a_question_is_parsed_in_linear_time() -> None:
     code = "from qkdnassist.retrieve import parse_refs; parse_refs('a' * 100_000, [])"
     try:
@@ -688,12 +682,6 @@ def test_a_long_word_in_a_question_is_parsed_in_linear_time() -> None:
         pytest.fail("parse_refs of a 100,000-letter word ran past 10 s")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="structure._DOT_LEADER r'(?:\\.\\s?){4,}\\s*\\d+\\s*$' backtracks from every dot of a long dot "
-    "run with no page number after it: quadratic (20,000 dots: ~25 s in ingest.prepare; a hostile document "
-    "with 1 MB of dots holds an ingest worker for hours, and ingest has no per-file timeout)",
-)
 def test_a_long_run_of_dots_is_structured_in_linear_time() -> None:
     code = (
         "from qkdnassist.structure import structure; from qkdnassist.types import Page; "

@@ -29,6 +29,7 @@ __all__ = ["Assistant", "Filters", "History", "standalone_query"]
 
 History = Sequence[tuple[str, str]] | Sequence[Mapping[str, Any]]
 
+MAX_QUESTION_CHARS = 4000  # a question, not a document (drafts go to the coverage check)
 _ANAPHORA = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|there|same|former|latter)\b", re.I)
 
 
@@ -190,6 +191,8 @@ class Assistant:
         question = " ".join(question.split())
         if not question:
             raise QkdnError("the question is empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QkdnError(f"the question is longer than {MAX_QUESTION_CHARS:,} characters; ask something shorter")
         chosen = Filters.of(filters)
         query = self._standalone(question, history)
         hits = self.searcher.search(query, self.k, body=chosen.body, doc=chosen.doc, exclude=chosen.exclude)

@@ -74,7 +74,7 @@ def doc_aliases(doc_id: str) -> set[str]:
 def parse_refs(query: str, documents: Sequence[DocumentRecord]) -> QueryRefs:
     """Find the documents and clauses ``query`` names explicitly."""
     squashed = _squash(query)
-    spans = {m.group(0): _squash(m.group(0)) for m in re.finditer(r"[A-Za-z]+[\s.\-]?\d+(?:\.\d+)*", query)}
+    spans = {m.group(0): _squash(m.group(0)) for m in re.finditer(r"\b[A-Za-z]+[\s.\-]?\d+(?:\.\d+)*", query)}
     doc_ids = set()
     keyword_query = query
     for record in documents:

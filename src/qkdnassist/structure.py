@@ -71,7 +71,9 @@ def strip_running_lines(pages: Sequence[Page]) -> list[list[str]]:
 
 # --- tables of contents ------------------------------------------------------------
 
-_DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$|…+\s*\d+\s*$")
+# Each alternative starts only at the first dot/ellipsis of a run (the lookbehinds), so a
+# hostile line of a million dots costs linear time, not quadratic.
+_DOT_LEADER = re.compile(r"(?<!\.)(?<!\.\s)(?:\.\s?){4,}\s*\d+\s*$|(?<!…)…+\s*\d+\s*$")
 _TOC_ENTRY = re.compile(
     r"^\s*(?:\d+(?:\.\d+)*\.?|[A-Z](?:\.\d+)+|Annex\s+[A-Z]|Appendix\s+[A-Z0-9IVX]+)\s+\S.*?\s\d{1,3}\s*$"
 )
