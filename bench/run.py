@@ -145,19 +145,14 @@ def main() -> None:
         ).__dict__
 
     # Coverage over the development topics, and the 13-question liaison draft.
-    from coverage_eval import evaluate, load
+    from coverage_eval import evaluate, load, timed_finder
     from qkdnassist.coverage import CoverageChecker
     from qkdnassist.liaison import LiaisonFields, draft_reply, extract_questions, read_incoming
 
     checker = CoverageChecker(searcher, pieces=assistant.word_pieces)
     checker.check("warm up")
     topic_seconds: list[float] = []
-
-    def covering(topic: str) -> set[str]:
-        started = time.perf_counter()
-        report = checker.check(topic)
-        topic_seconds.append(time.perf_counter() - started)
-        return {d.source for d in report.documents if d.status != "not_found"}
+    covering = timed_finder(checker, topic_seconds)
 
     topics = load(HERE / "questions" / "topics_dev.jsonl")
     results["coverage"] = evaluate(topics, covering)

@@ -15,6 +15,7 @@ import io
 import os
 import re
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,18 +34,9 @@ from qkdnassist.ui import build_ui
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path(os.environ.get("QKDN_CHROMIUM", "/usr/bin/chromium"))
-# Offline, in a container, as root: no sandbox, no GPU, and none of the background
-# traffic (updates, sync, field trials) a first run would try.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT / "bench"))
+from ui_speed import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 (one launch recipe for tests and benchmark)
+
 VIEWPORT = {"width": 1280, "height": 900}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 WAIT_MS = 60_000  # the first question loads the embedding model on a busy 2-core machine
