@@ -14,7 +14,7 @@ SAMPLE_CORPUS := $(abspath ../shared/corpus)
 export QKDN_CORPUS ?= $(if $(wildcard $(SAMPLE_CORPUS)),$(SAMPLE_CORPUS),corpus)
 export QKDN_INDEX ?= index
 
-.PHONY: install chromium run ingest test lint bench clean
+.PHONY: install chromium run ingest test lint bench bench-scale clean
 
 install: $(STAMP)
 
@@ -56,6 +56,11 @@ test: install lint chromium
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# How costs grow with the index: synthetic 10k / 50k / 200k-chunk indexes made from the
+# sample corpus's index (bench/out/index; built first when missing). About 20 minutes.
+bench-scale: install
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) index bench/out .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ import pytest
 
 from qkdnassist.citations import (
     QuoteLocator,
+    _squash,
     check_citation,
     format_citation,
     passage_citation,
@@ -110,3 +111,12 @@ def test_locator_cache_follows_the_index_generation(searcher: Searcher) -> None:
     other = searcher.search("ML-KEM", 1, doc="FIPS 203")[0].chunk
     locator.pages(other.source)
     assert locator.pages(chunk.source) is not first  # evicted: one document kept
+
+
+def test_squash_drops_exactly_the_white_space_str_split_drops() -> None:
+    # Every character of the Basic Multilingual Plane between words, and runs of them.
+    text = "".join(f"a{chr(c)}{chr(c)}b" for c in range(0x3100)) + " \u2028 tail "
+    squashed, positions = _squash(text)
+    kept = [(i, ch) for i, ch in enumerate(text) if not ch.isspace()]
+    assert squashed == "".join(ch for _, ch in kept)
+    assert positions == [i for i, _ in kept]

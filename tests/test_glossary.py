@@ -3,11 +3,16 @@ documents) and the glossary of a real index (the subset fixture)."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from qkdnassist import glossary as glossary_module
 from qkdnassist.citations import check_citation, format_citation
+from qkdnassist.config import Settings
 from qkdnassist.glossary import (
     Definition,
     Glossary,
@@ -510,3 +515,30 @@ def test_definition_json_shape(glossary: Glossary) -> None:
     assert {item["text"] for item in definitions if item["kind"] == "abbreviation"} == {"Secure Application Entity"}
     empty = definition_json(define(glossary, "no such term anywhere"))
     assert empty == {"term": "no such term anywhere", "conflicting": False, "definitions": []}
+
+
+def test_the_glossary_is_saved_with_the_index_for_the_next_process(
+    subset_index: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ingest saved it; a fresh Index object (as in a new process) loads it without parsing.
+    copy = tmp_path / "index"
+    shutil.copytree(subset_index.index, copy)
+    built = Glossary.build(Index(subset_index.index))
+    saved = copy / glossary_module.GLOSSARY_FILE
+    assert json.loads(saved.read_text())["generation"] == Index(copy).generation
+
+    def no_parsing(*_: object) -> list[Definition]:
+        raise AssertionError("the saved glossary was not used")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(glossary_module, "_extract", no_parsing)
+        assert Glossary.build(Index(copy)).definitions == built.definitions
+
+    # A stale or broken file is parsed again, and replaced.
+    for damage in ('{"generation": -5, "definitions": []}', "{broken", '{"generation": 0}'):
+        saved.write_text(damage)
+        index = Index(copy)
+        if damage.startswith('{"generation": 0'):
+            saved.write_text(json.dumps({"generation": index.generation, "definitions": [{"term": 1}]}))
+        assert Glossary.build(index).definitions == built.definitions
+        assert json.loads(saved.read_text())["generation"] == index.generation

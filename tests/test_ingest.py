@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -13,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import failing_workers
 from conftest import MANIFEST, copy_subset
+from qkdnassist import ingest as ingest_module
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
 from qkdnassist.errors import IndexStoreError, QkdnError
@@ -195,6 +198,62 @@ def test_sigkill_during_ingest_is_recovered(tmp_path: Path, sample_corpus: Path)
     assert len(index.documents()) == 4
 
 
+@pytest.fixture()
+def notes(tmp_path: Path) -> Settings:
+    """A fresh corpus of small text notes (quick to read and embed) and an empty index."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in NOTES.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    return Settings(corpus=corpus, index=tmp_path / "index", manifest=MANIFEST)
+
+
+NOTES = {
+    "a-trusted-nodes.txt": "Trusted nodes relay keys hop by hop in a QKD network.\n",
+    "b-key-relay.txt": "Key relay combines link keys with one-time pad encryption.\n",
+}
+
+
+def test_a_reader_process_killed_fails_its_file_and_the_batch_goes_on(
+    notes: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The OOM killer's way: SIGKILL to the worker reading one file. Its previous
+    # version stays indexed; the other files of the batch are read and indexed.
+    victim = notes.corpus / "sigkill-satellite.txt"
+    victim.write_text("Satellite QKD links span continents.\n", encoding="utf-8")
+    ingest(settings=notes, embedder=embedder)
+    victim.write_text("Satellite QKD links span continents, revised.\n", encoding="utf-8")
+    (notes.corpus / "c-rekeying.txt").write_text("Rekeying happens every hour.\n", encoding="utf-8")
+    (notes.corpus / "d-sae.txt").write_text("An SAE asks its KME for keys.\n", encoding="utf-8")
+    monkeypatch.setattr(ingest_module, "_worker_prepare", failing_workers.prepare_or_misbehave)
+    report = ingest(settings=notes, embedder=embedder)
+    assert [(f.source, f.reason) for f in report.failed] == [
+        (victim.name, "the reader process died while reading the file (killed by SIGKILL, out of memory?)")
+    ]
+    assert sorted(f.source for f in report.indexed) == ["c-rekeying.txt", "d-sae.txt"]
+    index = Index(notes.index)
+    assert {d.source for d in index.documents()} == {*NOTES, victim.name, "c-rekeying.txt", "d-sae.txt"}
+    hits = Searcher(index, embedder).search("satellite links", 1)
+    assert hits[0].chunk.source == victim.name and "revised" not in hits[0].chunk.text  # the old version
+    consistent(index)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_reader_that_hangs_is_stopped_at_the_timeout_and_the_batch_finishes(
+    notes: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (notes.corpus / "hang-forever.txt").write_text("Never read to the end.\n", encoding="utf-8")
+    monkeypatch.setattr(ingest_module, "_worker_prepare", failing_workers.prepare_or_misbehave)
+    started = time.monotonic()
+    report = ingest(settings=notes, embedder=embedder, read_timeout=3)
+    assert time.monotonic() - started < 60
+    assert [(f.source, f.reason) for f in report.failed] == [
+        ("hang-forever.txt", "reading took longer than 3 s; its reader process was stopped")
+    ]
+    assert sorted(f.source for f in report.indexed) == sorted(NOTES)
+    assert multiprocessing.active_children() == []  # the hung reader was killed, not left behind
+
+
 def test_second_concurrent_ingest_is_refused(small: Settings) -> None:
     import fcntl
 
@@ -224,3 +283,20 @@ def test_a_corpus_folder_holding_none_of_the_indexed_documents_removes_nothing(
     with pytest.raises(QkdnError, match="holds none of the 2 indexed documents; nothing was removed"):
         ingest(settings=wrong, embedder=embedder)
     assert len(Index(small.index).documents()) == 2
+
+
+def test_keyword_tokens_are_kept_with_the_chunks_and_refilled_when_missing_or_stale(
+    small: Settings, embedder: Embedder
+) -> None:
+    ingest(settings=small, embedder=embedder)
+    index = Index(small.index)
+    assert index.db.execute("SELECT COUNT(*) FROM chunks WHERE tokens IS NULL").fetchone()[0] == 0
+    query = "trusted nodes distance limitations end-to-end security"
+    fresh = index.rebuild_keyword().scores(query)
+
+    # An index written before tokens were kept, or by another tokenizer version.
+    for damage in ("UPDATE chunks SET tokens=NULL", "UPDATE meta SET value='old' WHERE key='tokenizer'"):
+        index.db.execute(damage)
+        index.db.execute("UPDATE chunks SET tokens='zebra' WHERE tokens IS NOT NULL")
+        np.testing.assert_allclose(index.rebuild_keyword().scores(query), fresh, rtol=1e-6)
+        assert index.db.execute("SELECT COUNT(*) FROM chunks WHERE tokens IS NULL OR tokens='zebra'").fetchone()[0] == 0

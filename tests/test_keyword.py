@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -154,3 +155,24 @@ def test_empty_index_saves_loads_and_scores_nothing(tmp_path: Path) -> None:
     assert loaded is not None
     assert loaded.ids == []
     assert loaded.scores("FIPS 203").shape == (0,)
+
+
+def test_index_from_kept_tokens_scores_as_one_built_from_texts() -> None:
+    built = KeywordIndex.build(IDS, TEXTS)
+    ids: list[str] = []
+
+    def streamed() -> Iterator[list[str]]:  # ids fill as the tokens stream, as Index.rebuild_keyword does
+        for chunk_id, text in zip(IDS, TEXTS, strict=True):
+            ids.append(chunk_id)
+            yield tokenize(text)
+
+    kept = KeywordIndex.from_tokens(ids, streamed())
+    assert kept.ids == IDS
+    for query in ("ML-KEM-768", "clause 5.2 status", "QKD networks", "FIPS 203"):
+        np.testing.assert_allclose(kept.scores(query), built.scores(query), rtol=1e-6)
+    assert kept.document_frequency(["fips", "zebra"]) == built.document_frequency(["fips", "zebra"])
+
+
+def test_ids_and_token_lists_must_pair_up() -> None:
+    with pytest.raises(ValueError, match="2 ids but 1 token lists"):
+        KeywordIndex.from_tokens(["a", "b"], [["fips"]])

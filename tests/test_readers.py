@@ -209,9 +209,12 @@ def _encrypted_copy(path: Path, **encrypt_args: str) -> None:
         writer.write(fh)
 
 
-def test_pdf_encrypted_with_empty_user_password_is_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_pdf_encrypted_with_empty_user_password_is_read(tmp_path: Path, algorithm: str) -> None:
+    # AES needs the cryptography package (pypdf[crypto]): without it pypdf cannot even
+    # try the empty password, and such a PDF was refused.
     path = tmp_path / "open.pdf"
-    _encrypted_copy(path, user_password="", owner_password="owner")
+    _encrypted_copy(path, user_password="", owner_password="owner", algorithm=algorithm)
     pages = read_pages(path, "open.pdf")
     original = read_pages(corpus_file(POSITION_PAPER), POSITION_PAPER)
     assert [page.text for page in pages] == [page.text for page in original]
@@ -240,6 +243,10 @@ def _garbage_after_header(path: Path) -> None:
 
 def _password_pdf(path: Path) -> None:
     _encrypted_copy(path, user_password="secret")
+
+
+def _aes_256_password_pdf(path: Path) -> None:
+    _encrypted_copy(path, user_password="secret", algorithm="AES-256")
 
 
 def _blank_pages_pdf(path: Path) -> None:
@@ -291,6 +298,7 @@ BAD_FILES: list[tuple[str, Callable[[Path], None], tuple[str, ...]]] = [
     ("truncated.pdf", _truncated_pdf, ("corrupt", "truncated")),
     ("garbage.pdf", _garbage_after_header, ("corrupt", "truncated")),
     ("locked.pdf", _password_pdf, ("password",)),
+    ("aes_locked.pdf", _aes_256_password_pdf, ("password",)),
     ("blank.pdf", _blank_pages_pdf, ("no text layer",)),
     ("drawing.pdf", _rectangle_only_pdf, ("no text layer",)),
     ("table.xlsx", _spreadsheet, ("unsupported file type .xlsx",)),

@@ -114,3 +114,40 @@ def test_hits_are_ordered_unique_and_resolve_to_records(searcher: Searcher) -> N
 def test_abbreviations_are_expanded_from_the_documents_own_glossaries(searcher: Searcher) -> None:
     hits = searcher.search("What does the KME do?", 10)
     assert any("Key Management Entity" in h.chunk.text for h in hits)
+
+
+def test_each_document_gets_its_own_best_passages(searcher: Searcher) -> None:
+    per_doc = searcher.search_each_document("trusted nodes and distance limits of QKD", 3)
+    assert set(per_doc) == {d.info.doc_id for d in searcher.documents()}
+    for doc_id, hits in per_doc.items():
+        assert len(hits) <= 3
+        assert all(hit.chunk.doc_id == doc_id for hit in hits)
+    position_paper = next(d for d in per_doc if "ANSSI" in d or "position" in d.lower())
+    assert per_doc[position_paper], "the document that treats the topic has passages"
+
+
+def test_a_large_index_examines_only_the_documents_that_rank_best(searcher: Searcher) -> None:
+    query = "key delivery API between SAE and KME: Get key request"
+    everything = searcher.search_each_document(query, 3)
+    some = searcher.search_each_document(query, 3, examine=2)
+    assert set(some) == set(everything), "every document is still listed"
+    examined = {doc_id for doc_id, hits in some.items() if hits}
+    assert 1 <= len(examined) <= 2
+    assert "ETSI GS QKD 014" in examined
+    for doc_id in examined:
+        assert all(hit.chunk.doc_id == doc_id for hit in some[doc_id])
+    # The dense side comes from one query over the whole index, not one per document;
+    # the document that treats the topic still gets the same best passage.
+    assert some["ETSI GS QKD 014"][0].chunk.id == everything["ETSI GS QKD 014"][0].chunk.id
+
+
+def test_search_within_one_document_ranks_as_the_vector_store_does(searcher: Searcher) -> None:
+    doc_id = "ETSI GS QKD 014"
+    vector = searcher.embedder.embed_query("format of the key container returned by Get key")
+    exact = searcher._dense_in_document(searcher._current(), vector, doc_id, 8)
+    store = searcher.index.dense(vector, 8, {"doc_id": doc_id})
+    assert [i for i, _ in exact] == [i for i, _ in store]
+    assert [s for _, s in exact] == pytest.approx([s for _, s in store], abs=1e-4)
+    hits = searcher.search("key container format", 5, doc=doc_id)
+    assert hits and all(hit.chunk.doc_id == doc_id for hit in hits)
+    assert searcher.search("key container format", 5, doc=doc_id, exclude=[doc_id]) == []

@@ -117,6 +117,8 @@ def test_served_app_answers_a_question_in_the_chat(subset_index: Settings, searc
         ("ｆｕｌｌｗｉｄｔｈ.pdf", "fullwidth.pdf"),
         ("a\x00b;rm -rf.md", "a_b_rm -rf.md"),
         ("..pdf.pdf", "pdf.pdf"),
+        ("a" * 300 + ".pdf", "a" * 120 + ".pdf"),  # 120 characters of stem
+        ("é" * 150 + ".md", "é" * 98 + ".md"),  # 199 bytes: 2 bytes a character, 200 in all at most
     ],
 )
 def test_upload_names_are_cleaned(name: str, expected: str) -> None:

@@ -14,6 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from functools import cached_property
 
 from .index import Index
 from .types import Chunk, Citation, DocumentRecord, Page
@@ -33,6 +34,7 @@ __all__ = [
 _SENTENCE_END = re.compile(r"(?<=[.!?])([\"')\]”’]*)\s+(?=[A-Z0-9(\"'\[“])")
 _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|cf|vs|Fig|No|Nos|Vol|Rec|Ref|Eq|Sect|Sec|approx|resp|al|[A-Z])\.$")
 _NUMBERING = re.compile(r"(?:\d+|[A-Za-z])(?:\.\d+)*\.?")
+_NON_SPACE = re.compile(r"\S+")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -57,8 +59,21 @@ def split_sentences(text: str) -> list[str]:
 
 def _squash(text: str) -> tuple[str, list[int]]:
     """``text`` without white space, and the position in ``text`` of each kept character."""
-    kept = [(i, ch) for i, ch in enumerate(text) if not ch.isspace()]
-    return "".join(ch for _, ch in kept), [i for i, _ in kept]
+    positions: list[int] = []
+    for word in _NON_SPACE.finditer(text):  # word by word: a page is ~1,500 characters, ~200 words
+        positions.extend(range(word.start(), word.end()))
+    return "".join(text.split()), positions
+
+
+class _Page:
+    """A stored page and, computed on first use, its squashed text and position map."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    @cached_property
+    def squashed(self) -> tuple[str, list[int]]:
+        return _squash(self.page.text)
 
 
 def _collapse(text: str) -> str:
@@ -69,7 +84,8 @@ class QuoteLocator:
     """Finds sentences of indexed chunks on their stored pages.
 
     Page texts are read from the index on first use and kept for the most recently
-    used documents; a new index generation empties the cache.
+    used documents, each page squashed (white space removed, for matching) when first
+    searched; a new index generation empties the cache.
 
     Args:
         index: the index whose ``pages`` table holds the page texts.
@@ -79,12 +95,12 @@ class QuoteLocator:
     def __init__(self, index: Index, *, documents: int = 16) -> None:
         self.index = index
         self._capacity = documents
-        self._pages: OrderedDict[str, list[tuple[Page, str, list[int]]]] = OrderedDict()
+        self._pages: OrderedDict[str, list[_Page]] = OrderedDict()
         self._generation = -1
         self._lock = threading.Lock()
 
-    def pages(self, source: str) -> list[tuple[Page, str, list[int]]]:
-        """The pages of ``source``, each with its squashed text and position map."""
+    def pages(self, source: str) -> list[_Page]:
+        """The pages of ``source`` (each squashed on first use)."""
         with self._lock:
             generation = self.index.generation
             if generation != self._generation:
@@ -93,7 +109,7 @@ class QuoteLocator:
             if source in self._pages:
                 self._pages.move_to_end(source)
                 return self._pages[source]
-        loaded = [(page, *_squash(page.text)) for page in self.index.pages(source)]
+        loaded = [_Page(page) for page in self.index.pages(source)]
         with self._lock:
             self._pages[source] = loaded
             while len(self._pages) > self._capacity:
@@ -109,9 +125,11 @@ class QuoteLocator:
         wanted, _ = _squash(sentence)
         if len(wanted) < 2:
             return None
-        for page, squashed, positions in self.pages(chunk.source):
+        for stored in self.pages(chunk.source):
+            page = stored.page
             if not chunk.page <= page.number <= chunk.page_end:
                 continue
+            squashed, positions = stored.squashed
             at = squashed.find(wanted)
             if at >= 0:
                 start, end = positions[at], positions[at + len(wanted) - 1] + 1

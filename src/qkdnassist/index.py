@@ -8,7 +8,8 @@ Layout of ``QKDN_INDEX``::
     chroma/          Chroma PersistentClient folder; collection ``qkdn_chunks`` holds
                      one vector per chunk id (embedded mode only)
     keyword/         BM25 index of the chunk texts, tagged with the records'
-                     generation number
+                     generation number (each chunk's keyword tokens are kept in its
+                     row, so a rebuild does not tokenize the corpus again)
 
 Server mode (``QKDN_CHROMA_URL``) moves only the vectors to a Chroma server; records
 and BM25 stay in the folder. The server's collection is named once, at random
@@ -35,7 +36,7 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ import numpy as np
 
 from .config import Settings
 from .errors import IndexStoreError
-from .keyword import KeywordIndex
+from .keyword import TOKENIZER, KeywordIndex, keyword_text, tokenize
 from .types import Chunk, DocumentInfo, DocumentRecord, Page, ParsedDocument
 
 __all__ = ["Index"]
@@ -64,7 +65,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     doc_id TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL, edition TEXT NOT NULL,
     clause TEXT NOT NULL, clause_title TEXT NOT NULL, page INTEGER NOT NULL,
     page_end INTEGER NOT NULL, page_label TEXT NOT NULL, text TEXT NOT NULL,
-    context TEXT NOT NULL DEFAULT '');
+    context TEXT NOT NULL DEFAULT '', tokens TEXT);
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks (source, ordinal);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -143,6 +144,8 @@ class Index:
                     columns = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
                     if "context" not in columns:  # an index made before table captions were kept
                         db.execute("ALTER TABLE chunks ADD COLUMN context TEXT NOT NULL DEFAULT ''")
+                    if "tokens" not in columns:  # made before tokens were kept: filled by the next rebuild
+                        db.execute("ALTER TABLE chunks ADD COLUMN tokens TEXT")
                 except (OSError, sqlite3.Error) as exc:
                     raise IndexStoreError(f"cannot open the index at {self.folder}: {exc}") from None
                 self._db = db
@@ -194,13 +197,6 @@ class Index:
             for row in self.db.execute(f"SELECT {', '.join(_CHUNK_COLUMNS)} FROM chunks WHERE id IN ({marks})", batch):
                 found[row[0]] = Chunk(*row)
         return found
-
-    def all_chunk_texts(self) -> tuple[list[str], list[str]]:
-        """Ids and keyword texts of every chunk, in a stable order."""
-        rows = self.db.execute(
-            "SELECT id, doc_id, clause_title, context, text FROM chunks ORDER BY source, ordinal"
-        ).fetchall()
-        return [r[0] for r in rows], [f"{r[1]} {r[2]} {r[3]}\n{r[4]}" for r in rows]
 
     # --- Chroma vectors -------------------------------------------------------------
 
@@ -381,6 +377,21 @@ class Index:
         )
         return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)]
 
+    def vectors(self, ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The stored vectors of these chunk ids: the ids found, and a matrix of their rows.
+
+        Raises:
+            IndexStoreError: the vector store fails or (server mode) cannot be reached.
+        """
+        found: list[str] = []
+        rows: list[Any] = []
+        for start in range(0, len(ids), 2000):
+            got = self._vectors("get", ids=list(ids[start : start + 2000]), include=["embeddings"])
+            found.extend(got["ids"])
+            rows.extend(got["embeddings"])
+        matrix = np.asarray(rows, dtype=np.float32).reshape(len(found), -1) if found else np.zeros((0, 0), np.float32)
+        return found, matrix
+
     # --- writing ----------------------------------------------------------------------
 
     def replace_document(self, document: ParsedDocument, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
@@ -399,14 +410,19 @@ class Index:
                         for c in part
                     ],
                 )
+        keyword_tokens = [" ".join(tokenize(keyword_text(c.doc_id, c.clause_title, c.context, c.text))) for c in chunks]
         now = datetime.now(UTC).isoformat(timespec="seconds")
         info = json.dumps(document.info.__dict__)
         with self._transaction() as db:
             db.execute("DELETE FROM chunks WHERE source=?", (document.source,))
             db.execute("DELETE FROM pages WHERE source=?", (document.source,))
             db.executemany(
-                f"INSERT INTO chunks ({', '.join(_CHUNK_COLUMNS)}) VALUES ({','.join('?' * len(_CHUNK_COLUMNS))})",
-                [tuple(getattr(c, col) for col in _CHUNK_COLUMNS) for c in chunks],
+                f"INSERT INTO chunks ({', '.join(_CHUNK_COLUMNS)}, tokens)"
+                f" VALUES ({','.join('?' * (len(_CHUNK_COLUMNS) + 1))})",
+                [
+                    (*(getattr(c, col) for col in _CHUNK_COLUMNS), tokens)
+                    for c, tokens in zip(chunks, keyword_tokens, strict=True)
+                ],
             )
             db.executemany(
                 "INSERT INTO pages (source, number, label, text) VALUES (?,?,?,?)",
@@ -417,6 +433,9 @@ class Index:
                 " VALUES (?,?,?,?,?,?)",
                 (document.source, document.sha256, info, len(document.pages), len(chunks), now),
             )
+            # The tokens above are of this tokenizer; an older index keeps its own mark
+            # until rebuild_keyword re-tokenizes it.
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('tokenizer', ?)", (TOKENIZER,))
             self._bump(db)
         stale = sorted(set(old_ids) - set(new_ids))
         self._delete_vectors(stale)
@@ -466,10 +485,34 @@ class Index:
             return keyword
 
     def rebuild_keyword(self, generation: int | None = None) -> KeywordIndex:
-        """Rebuild and save the BM25 index from the chunk records."""
+        """Rebuild and save the BM25 index from the chunk records.
+
+        Uses the tokens kept with each chunk; chunks without them, or with tokens of
+        another tokenizer version, are tokenized now and their rows updated.
+        """
         generation = self.generation if generation is None else generation
-        ids, texts = self.all_chunk_texts()
-        keyword = KeywordIndex.build(ids, texts)
+        row = self.db.execute("SELECT value FROM meta WHERE key='tokenizer'").fetchone()
+        current = bool(row) and row[0] == TOKENIZER
+        ids: list[str] = []
+        missing: list[tuple[str, str]] = []
+
+        def tokens() -> Iterator[list[str]]:
+            for chunk_id, kept, doc_id, title, context, text in self.db.execute(
+                "SELECT id, tokens, doc_id, clause_title, context, text FROM chunks ORDER BY source, ordinal"
+            ):
+                ids.append(chunk_id)
+                if kept is not None and current:
+                    yield kept.split()
+                else:
+                    made = tokenize(keyword_text(doc_id, title, context, text))
+                    missing.append((" ".join(made), chunk_id))
+                    yield made
+
+        keyword = KeywordIndex.from_tokens(ids, tokens())
+        if missing or not current:
+            with self._transaction() as db:  # a cache of the rows' own text: no generation bump
+                db.executemany("UPDATE chunks SET tokens=? WHERE id=?", missing)
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tokenizer', ?)", (TOKENIZER,))
         keyword.generation = generation
         try:
             keyword.save(self.folder / "keyword", generation)

@@ -5,7 +5,9 @@ read + structure + chunk the rest in worker processes (pypdf is pure Python and 
 slowest stage, so two cores read while the main process embeds), embed and write
 each document as it arrives, purge documents whose file is gone, and rebuild the
 keyword index once at the end. A file that cannot be read is reported and skipped;
-its previously indexed version, if any, stays.
+its previously indexed version, if any, stays. So is a file whose reader process dies
+(the OOM killer) or runs past :data:`~.readers.limits.MAX_READ_SECONDS` (the process
+is then killed): the other files are read on (:mod:`.workers`).
 
 ``rebuild=True`` builds a fresh index in a sibling folder and swaps it in only when
 complete, so even an interrupted rebuild loses nothing.
@@ -14,13 +16,11 @@ complete, so even an interrupted rebuild loses nothing.
 from __future__ import annotations
 
 import fcntl
-import multiprocessing
 import os
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -30,12 +30,15 @@ from .config import Settings
 from .embedding import Embedder
 from .errors import IndexStoreError, QkdnError, ReadError
 from .fileutil import sha256_file
+from .glossary import Glossary
 from .index import Index
 from .metadata import Manifest, detect_info, load_manifest
 from .readers import SUPPORTED_SUFFIXES, read_pages
+from .readers.limits import MAX_READ_SECONDS
 from .structure import structure
 from .tokens import count_tokens
 from .types import Chunk, FileFailure, IndexedFile, IngestReport, ParsedDocument
+from .workers import Lost, run_each
 
 __all__ = ["discover", "ingest", "prepare"]
 
@@ -174,6 +177,7 @@ def ingest(
     rebuild: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    read_timeout: float = MAX_READ_SECONDS,
 ) -> IngestReport:
     """Bring the index up to date with ``paths`` (default: the corpus folder).
 
@@ -185,7 +189,10 @@ def ingest(
         embedder: the embedding model (default: from settings, loaded only if needed).
         rebuild: re-index everything into a fresh index, swapped in when complete.
         progress: called as ``progress(source, done, total)`` after each file.
-        workers: reader processes (default: up to 2; 0 reads in this process).
+        workers: reader processes (default: up to 2; 0 reads in this process, where
+            neither a crash nor a hang of a reader can be contained).
+        read_timeout: seconds a reader process may spend on one file before it is
+            killed and the file reported failed.
 
     Raises:
         QkdnError: a path does not exist, the index is locked or cannot be written,
@@ -195,14 +202,20 @@ def ingest(
     paths = list(paths) if paths else [settings.corpus]
     if rebuild:
         return _rebuild(
-            paths, settings=settings, embedder=embedder, progress=progress, workers=workers, started=started
+            paths,
+            settings=settings,
+            embedder=embedder,
+            progress=progress,
+            workers=workers,
+            read_timeout=read_timeout,
+            started=started,
         )
     own_index = index is None
     index = index or Index.from_settings(settings)
     embedder = embedder or Embedder.from_settings(settings)
     try:
         with _IngestLock(index.folder):
-            return _run(paths, settings, index, embedder, progress, workers, started)
+            return _run(paths, settings, index, embedder, progress, workers, read_timeout, started)
     finally:
         if own_index:
             index.close()
@@ -215,6 +228,7 @@ def _run(
     embedder: Embedder,
     progress: Progress | None,
     workers: int | None,
+    read_timeout: float,
     started: float,
 ) -> IngestReport:
     files, scopes = discover(paths, settings.corpus)
@@ -241,7 +255,8 @@ def _run(
     if todo or gone:
         dirty_marker.touch()
         manifest = load_manifest(settings.manifest)
-        for done, result in enumerate(_prepared(todo, hashes, manifest, settings, embedder, workers), start=1):
+        prepared = _prepared(todo, hashes, manifest, settings, embedder, workers, read_timeout)
+        for done, result in enumerate(prepared, start=1):
             if isinstance(result, FileFailure):
                 failed.append(result)
                 source = result.source
@@ -256,6 +271,9 @@ def _run(
         for source in gone:
             index.remove_document(source)
         index.rebuild_keyword()
+        # Parse the glossaries now and save them with the index, so the first search of
+        # the next process (query expansion) does not pay for it.
+        Glossary.build(index)
         dirty_marker.unlink(missing_ok=True)
     return IngestReport(
         indexed=tuple(indexed),
@@ -273,10 +291,13 @@ def _prepared(
     settings: Settings,
     embedder: Embedder,
     workers: int | None,
+    read_timeout: float,
 ) -> Iterator[tuple[ParsedDocument, list[Chunk]] | FileFailure]:
-    """Prepared documents in completion order, read in worker processes when useful."""
+    """Prepared documents in completion order, read in worker processes unless
+    ``workers`` is 0; a file whose reader process dies or overruns ``read_timeout`` is
+    a :class:`FileFailure`."""
     workers = min(2, os.cpu_count() or 1, len(todo)) if workers is None else workers
-    if workers <= 1:
+    if workers <= 0:
         global _worker_embedder
         _worker_embedder = embedder
         for f in todo:
@@ -284,17 +305,26 @@ def _prepared(
         return
     # Largest files first so the long ones do not start last.
     ordered = sorted(todo, key=lambda f: -f.path.stat().st_size)
-    # "spawn": a forked worker would inherit the index lock and keep it past a killed parent.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(settings.embed_model, os.getpid())
-    ) as pool:
-        futures: list[Future[Any]] = [
-            pool.submit(_worker_prepare, f.path, f.source, hashes[f.source], manifest, settings.chunk_tokens)
-            for f in ordered
-        ]
-        for future in as_completed(futures):
-            yield future.result()
+    calls = [(f.path, f.source, hashes[f.source], manifest, settings.chunk_tokens) for f in ordered]
+    results = run_each(
+        _worker_prepare,
+        calls,
+        processes=workers,
+        timeout=read_timeout,
+        initializer=_worker_init,
+        initargs=(settings.embed_model, os.getpid()),
+    )
+    for position, result in results:
+        if isinstance(result, Lost):
+            yield FileFailure(ordered[position].source, _lost_reason(result, read_timeout))
+        else:
+            yield result
+
+
+def _lost_reason(lost: Lost, read_timeout: float) -> str:
+    if lost.timed_out:
+        return f"reading took longer than {read_timeout:g} s; its reader process was stopped"
+    return f"the reader process died while reading the file ({lost.how})"
 
 
 def _rebuild(
@@ -304,6 +334,7 @@ def _rebuild(
     embedder: Embedder | None,
     progress: Progress | None,
     workers: int | None,
+    read_timeout: float,
     started: float,
 ) -> IngestReport:
     """Build a complete new index beside the old one, then swap folders."""
@@ -313,7 +344,12 @@ def _rebuild(
     shutil.rmtree(fresh, ignore_errors=True)
     with _IngestLock(target):
         report = ingest(
-            paths, settings=replace(settings, index=fresh), embedder=embedder, progress=progress, workers=workers
+            paths,
+            settings=replace(settings, index=fresh),
+            embedder=embedder,
+            progress=progress,
+            workers=workers,
+            read_timeout=read_timeout,
         )
         old = target.with_name(target.name + ".old")
         shutil.rmtree(old, ignore_errors=True)

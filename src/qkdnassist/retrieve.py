@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,8 @@ from .types import Chunk, DocumentRecord, Hit
 __all__ = ["QueryRefs", "Searcher", "parse_refs"]
 
 _RRF_K = 60
+EXAMINED_DOCUMENTS = 60  # a coverage check searches at most this many documents one by one
+_CACHED_DOCUMENTS = 64  # documents whose vectors a searcher keeps for exact in-document search
 # A named document or clause weighs about as much as a first place in one ranking.
 _DOC_BOOST = 1.2 / (_RRF_K + 1)
 _CLAUSE_BOOST = 1.0 / (_RRF_K + 1)
@@ -154,6 +157,9 @@ class _Snapshot:
     chunk_body: np.ndarray
     chunk_clause: np.ndarray
     chunk_title: np.ndarray
+    # doc_id → its chunk ids and vectors, for exact search within one document (a few
+    # recently used documents; filled by Searcher._document_vectors).
+    vectors: OrderedDict[str, tuple[list[str], np.ndarray]] = field(default_factory=OrderedDict, compare=False)
 
     @classmethod
     def empty(cls) -> _Snapshot:
@@ -315,14 +321,22 @@ class Searcher:
         chunks = self.index.chunks(ranked)  # orphans (not in records) drop out here
         return merge_neighbours([(chunks[i], scores[i]) for i in ranked if i in chunks], k, dict(dense))
 
-    def search_each_document(self, query: str, k: int = 4) -> dict[str, list[Hit]]:
-        """The ``k`` best chunks of *every* indexed document for ``query`` (doc_id → hits).
+    def search_each_document(
+        self, query: str, k: int = 4, *, examine: int = EXAMINED_DOCUMENTS
+    ) -> dict[str, list[Hit]]:
+        """The ``k`` best chunks of every indexed document for ``query`` (doc_id → hits).
 
         Coverage checks need each document's own best passages: a document that treats
         a topic in one clause must not be crowded out of a global top-k by another that
         mentions it fifty times. Keyword scores are computed once for all chunks; the
-        dense side asks the vector store once per document. Documents with no matching
-        chunk map to an empty list.
+        dense side asks the vector store once per document examined.
+
+        Up to ``examine`` documents, every one is examined. In a larger index one keyword
+        pass and one dense query over the whole index first rank the documents by their
+        best chunks (:meth:`_candidate_documents`), and only the best ``examine`` are
+        searched, their dense side taken from that one query: asking the store once per
+        document costs seconds per topic at a thousand documents. Documents not examined,
+        or with no matching chunk, map to an empty list.
         """
         query = " ".join(query.split())
         if not query:
@@ -330,23 +344,68 @@ class Searcher:
         snap = self._current()
         scores = snap.keyword.scores(query)
         vector = self.embedder.embed_query(query)
+        matching = np.flatnonzero(scores > 0) if scores.size else np.zeros(0, dtype=np.int64)
+        matching_doc = snap.chunk_doc[matching] if matching.size else np.zeros(0, dtype=object)
+        examined: set[str] | None = None
+        nearest: dict[str, list[tuple[str, float]]] = {}
+        if len(snap.documents) > examine:
+            examined, nearest = self._candidate_documents(snap, scores, vector, examine)
         result: dict[str, list[Hit]] = {}
         for record in snap.documents:
             doc_id = record.info.doc_id
+            if examined is not None and doc_id not in examined:
+                result[doc_id] = []
+                continue
             fused: dict[str, float] = {}
-            if scores.size:
-                rows = np.flatnonzero((snap.chunk_doc == doc_id) & (scores > 0))
-                rows = rows[np.argsort(-scores[rows], kind="stable")][: self.pool // 4]
-                for rank, row in enumerate(rows):
-                    chunk_id = snap.keyword.ids[row]
-                    fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
-            dense = self.index.dense(vector, self.pool // 4, {"doc_id": doc_id})
+            rows = matching[matching_doc == doc_id]
+            rows = rows[np.argsort(-scores[rows], kind="stable")][: self.pool // 4]
+            for rank, row in enumerate(rows):
+                chunk_id = snap.keyword.ids[row]
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
+            if examined is None:
+                dense = self._dense_in_document(snap, vector, doc_id, self.pool // 4)
+            else:
+                dense = nearest.get(doc_id, [])[: self.pool // 4]
             for rank, (chunk_id, _) in enumerate(dense):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
             ranked = sorted(fused, key=lambda i: -fused[i])[: k * 3]
             chunks = self.index.chunks(ranked)
             result[doc_id] = merge_neighbours([(chunks[i], fused[i]) for i in ranked if i in chunks], k, dict(dense))
         return result
+
+    def _candidate_documents(
+        self, snap: _Snapshot, scores: np.ndarray, vector: np.ndarray, n: int
+    ) -> tuple[set[str], dict[str, list[tuple[str, float]]]]:
+        """The ``n`` documents whose best chunks rank highest for the query, and the
+        dense side's nearest chunks of each document, best first.
+
+        Documents are ranked by reciprocal-rank fusion of their best keyword rank and
+        their best dense rank among the top ``10 n`` chunks of each side. The dense
+        side's chunks stand in for a query per document: a document with none among
+        them is searched by keyword only.
+        """
+        depth = 10 * n
+        best: dict[str, float] = {}
+
+        def credit(doc_ids: Iterable[str]) -> None:
+            seen: set[str] = set()
+            for rank, doc_id in enumerate(doc_ids):
+                if doc_id not in seen:
+                    seen.add(doc_id)
+                    best[doc_id] = best.get(doc_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
+
+        positive = int((scores > 0).sum()) if scores.size else 0
+        if positive:
+            top = np.argpartition(-scores, min(depth, positive) - 1)[: min(depth, positive)]
+            top = top[np.argsort(-scores[top], kind="stable")]
+            credit(snap.chunk_doc[top])
+        positions = snap.keyword.positions  # orphan vectors (not in the records) drop out here
+        nearest: dict[str, list[tuple[str, float]]] = {}
+        for chunk_id, similarity in self.index.dense(vector, depth):
+            if chunk_id in positions:
+                nearest.setdefault(snap.chunk_doc[positions[chunk_id]], []).append((chunk_id, similarity))
+        credit(nearest)  # dicts keep insertion order: documents by their best dense rank
+        return set(sorted(best, key=lambda d: -best[d])[:n]), nearest
 
     def _keyword_ranking(
         self, snap: _Snapshot, query: str, bodies: frozenset[str] | None, doc_id: str | None, exclude: Sequence[str]
@@ -386,4 +445,38 @@ class Searcher:
         elif clauses:
             where = {"$and": clauses}
         vector = self.embedder.embed_query(query)
+        if doc_id and not bodies and doc_id not in exclude:
+            return self._dense_in_document(snap, vector, doc_id, self.pool)
         return self.index.dense(vector, self.pool, where)
+
+    def _dense_in_document(self, snap: _Snapshot, vector: np.ndarray, doc_id: str, n: int) -> list[tuple[str, float]]:
+        """The ``n`` chunks of one document nearest to ``vector``, by exact cosine.
+
+        A document has hundreds of chunks at most: comparing with all of them is exact
+        and, once its vectors are fetched (by id), takes well under a millisecond, where
+        the vector store's filtered nearest-neighbour query costs 50-60 ms at 50,000
+        chunks (and is approximate).
+        """
+        ids, matrix = self._document_vectors(snap, doc_id)
+        if not ids:
+            return []
+        similarity = matrix @ (vector / (np.linalg.norm(vector) or 1.0))
+        top = np.argsort(-similarity, kind="stable")[:n]
+        return [(ids[i], float(similarity[i])) for i in top]
+
+    def _document_vectors(self, snap: _Snapshot, doc_id: str) -> tuple[list[str], np.ndarray]:
+        """The chunk ids of ``doc_id`` and their unit vectors (kept for a few documents)."""
+        with self._lock:
+            cached = snap.vectors.get(doc_id)
+            if cached is not None:
+                snap.vectors.move_to_end(doc_id)
+                return cached
+        wanted = [snap.keyword.ids[row] for row in np.flatnonzero(snap.chunk_doc == doc_id)]
+        ids, matrix = self.index.vectors(wanted)
+        if len(ids):
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        with self._lock:
+            snap.vectors[doc_id] = (ids, matrix)
+            while len(snap.vectors) > _CACHED_DOCUMENTS:
+                snap.vectors.popitem(last=False)
+        return ids, matrix

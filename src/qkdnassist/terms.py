@@ -128,7 +128,7 @@ def vocabulary(texts: Iterable[str]) -> Counter[str]:
     """How often each lower-case word (hyphenated words whole) occurs in ``texts``."""
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update(word.lower() for word in _VOCABULARY_WORD.findall(text))
+        counts.update(_VOCABULARY_WORD.findall(text.lower()))  # one lower() a text, not a word
     return counts
 
 

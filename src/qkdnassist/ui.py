@@ -34,6 +34,11 @@ __all__ = ["UPLOAD_TYPES", "AppState", "build_ui", "format_answer_sources", "for
 
 ALL = "(all)"
 UPLOAD_TYPES = (".pdf", ".docx", ".txt", ".md")
+# A stored name's stem is cut at this many characters, and the whole name at this many
+# UTF-8 bytes: file systems count bytes (255 on ext4, XFS, Btrfs), and 120 CJK characters
+# are already 360.
+UPLOAD_NAME_CHARS = 120
+UPLOAD_NAME_BYTES = 200
 _COLORS = {"covered": "#1a7f37", "partial": "#d4a72c", "not_found": "#eaeef2"}
 
 
@@ -65,7 +70,8 @@ def format_answer_sources(answer: Answer) -> str:
 
 def safe_upload_name(name: str) -> str:
     """A file name safe to store in the corpus folder: no folders, no "..", no control
-    or odd characters, a known suffix kept.
+    or odd characters, a known suffix kept; the stem cut at 120 characters and the whole
+    name at 200 UTF-8 bytes.
 
     >>> safe_upload_name("../../etc/passwd.pdf")
     'passwd.pdf'
@@ -80,7 +86,10 @@ def safe_upload_name(name: str) -> str:
     suffix = f".{suffix.lower()}" if dot else ""
     if suffix not in UPLOAD_TYPES:
         raise QkdnError(f"{name!r}: only {', '.join(UPLOAD_TYPES)} files can be added")
-    stem = re.sub(r"[^\w .()\-]+", "_", stem).strip(" ._")[:120]
+    stem = re.sub(r"[^\w .()\-]+", "_", stem).strip(" ._")[:UPLOAD_NAME_CHARS]
+    # "ignore" drops the bytes of a character the cut went through: none is split.
+    budget = UPLOAD_NAME_BYTES - len(suffix.encode())
+    stem = stem.encode()[:budget].decode(errors="ignore").rstrip(" ._")
     if not stem:
         raise QkdnError(f"{name!r}: the file name has nothing usable left")
     return stem + suffix

@@ -6,3 +6,9 @@ from __future__ import annotations
 # More pages than any standard has; a page tree, form feeds or page breaks beyond it
 # are a bomb or a mistake. The largest sample document has 146.
 MAX_PAGES = 5000
+
+# Wall-clock seconds ingest gives the reader process of one file before it kills the
+# process and reports the file failed. The PDF reader stops itself at 300 s, but checks
+# only between pages; this is the backstop for a reader stuck where no check runs (one
+# enormous page, a loop inside pypdf or a C extension).
+MAX_READ_SECONDS = 600.0
