@@ -379,20 +379,19 @@ class Searcher:
         """The ``n`` documents whose best chunks rank highest for the query, and the
         dense side's nearest chunks of each document, best first.
 
-        Documents are ranked by reciprocal-rank fusion of their best keyword rank and
-        their best dense rank among the top ``10 n`` chunks of each side. The dense
-        side's chunks stand in for a query per document: a document with none among
-        them is searched by keyword only.
+        Each side's top ``10 n`` chunks rank the documents they come from (a document
+        ranks where its best chunk stands among them); reciprocal-rank fusion of the
+        two document rankings orders the documents. The dense side's chunks stand in
+        for a query per document: a document with none among them is searched by
+        keyword only.
         """
         depth = 10 * n
         best: dict[str, float] = {}
 
         def credit(doc_ids: Iterable[str]) -> None:
-            seen: set[str] = set()
-            for rank, doc_id in enumerate(doc_ids):
-                if doc_id not in seen:
-                    seen.add(doc_id)
-                    best[doc_id] = best.get(doc_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
+            """RRF credit for one side's ranking of documents (``doc_ids`` of its chunks, best first)."""
+            for rank, doc_id in enumerate(dict.fromkeys(doc_ids)):
+                best[doc_id] = best.get(doc_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
 
         positive = int((scores > 0).sum()) if scores.size else 0
         if positive:
