@@ -76,6 +76,13 @@ _TURN_CLOSES = re.compile(
     r"|</(?:system|assistant|user)>",
     re.IGNORECASE,
 )
+# Cyrillic and Greek letters drawn like Latin ones (from Unicode's confusables list,
+# one character for one, so match positions stay valid): "Ignоre" with a Cyrillic "о"
+# reads as "Ignore" to a model and must match as such. Used for matching only.
+_LATIN_LOOKALIKES = str.maketrans(
+    "аеорсухіјѕԁԛԝһӏАВЕКМНОРСТХІЈЅοαεικνρτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdqwhlABEKMHOPCTXIJSoaeikvptuxABEZHIKMNOPTYX",
+)
 # Sentences that speak to the assistant rather than about the subject.
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b.{0,60}\b(?:instructions?|prompts?|rules?|guidelines?|above|previous|prior)\b"
@@ -187,7 +194,7 @@ def _addressed_to_an_assistant(units: Sequence[str]) -> set[int]:
             starts.append(position)
             position += len(units[i]) + 1
         joined = " ".join(units[i] for i in group)
-        for match in _INSTRUCTION.finditer(joined):
+        for match in _INSTRUCTION.finditer(joined.translate(_LATIN_LOOKALIKES)):
             first = bisect.bisect_right(starts, match.start()) - 1
             last = bisect.bisect_left(starts, match.end()) - 1
             withheld.update(group[first : last + 1])
