@@ -300,3 +300,8 @@ def test_keyword_tokens_are_kept_with_the_chunks_and_refilled_when_missing_or_st
         index.db.execute("UPDATE chunks SET tokens='zebra' WHERE tokens IS NOT NULL")
         np.testing.assert_allclose(index.rebuild_keyword().scores(query), fresh, rtol=1e-6)
         assert index.db.execute("SELECT COUNT(*) FROM chunks WHERE tokens IS NULL OR tokens='zebra'").fetchone()[0] == 0
+
+    # A searcher that cannot write (read-only or busy records) still gets its keyword index.
+    index.db.execute("UPDATE chunks SET tokens=NULL")
+    index.db.execute("PRAGMA query_only=ON")
+    np.testing.assert_allclose(index.rebuild_keyword().scores(query), fresh, rtol=1e-6)

@@ -30,6 +30,7 @@ This module does not read documents, chunk or decide what to ingest.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -510,7 +511,9 @@ class Index:
 
         keyword = KeywordIndex.from_tokens(ids, tokens())
         if missing or not current:
-            with self._transaction() as db:  # a cache of the rows' own text: no generation bump
+            # A cache of the rows' own text: no generation bump, and a read-only or busy
+            # index (a searcher of an old index) just tokenizes again next time.
+            with contextlib.suppress(sqlite3.Error), self._transaction() as db:
                 db.executemany("UPDATE chunks SET tokens=? WHERE id=?", missing)
                 db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tokenizer', ?)", (TOKENIZER,))
         keyword.generation = generation
