@@ -97,13 +97,17 @@ def load_base(folder: Path) -> list[tuple[Any, list[Any], np.ndarray]]:
 
 
 def edition(
-    document: Any, chunks: list[Any], vectors: np.ndarray, number: int, rng: random.Random
+    document: Any, chunks: list[Any], vectors: np.ndarray, number: int, rng: random.Random, *, revise: bool = False
 ) -> tuple[Any, list[Any], np.ndarray]:
-    """Synthetic edition ``number`` of one base document (0 is the document itself)."""
+    """Synthetic edition ``number`` of one base document (0 is the document itself): a
+    document of its own, or with ``revise`` a changed version of the same file."""
     if number == 0:
         return document, chunks, vectors
-    info = replace(document.info, doc_id=f"{document.info.doc_id} s{number:03d}", edition=f"synthetic {number}")
-    source = f"synthetic/e{number:03d}/{document.source}"
+    if revise:
+        info, source = document.info, document.source
+    else:
+        info = replace(document.info, doc_id=f"{document.info.doc_id} s{number:03d}", edition=f"synthetic {number}")
+        source = f"synthetic/e{number:03d}/{document.source}"
     sha = hashlib.sha256(f"{document.sha256}:{number}".encode()).hexdigest()
     new_chunks = []
     for chunk in chunks:
@@ -155,11 +159,11 @@ def step_build(base_folder: Path, folder: Path, size: int) -> dict[str, Any]:
     Glossary.build(index)  # as ingest ends: parsed once, saved for the next process
     glossary = time.perf_counter() - started
 
-    # One changed document in the full index: a new edition of the largest base document.
+    # One changed file in the full index: a revised version of the largest base document.
     document, chunks, vectors = max(base, key=lambda b: len(b[1]))
-    doc, doc_chunks, doc_vectors = edition(document, chunks, vectors, 999, rng)
+    doc, doc_chunks, doc_vectors = edition(document, chunks, vectors, 999, rng, revise=True)
     started = time.perf_counter()
-    index.replace_document(replace(doc, source=document.source, info=document.info), doc_chunks, doc_vectors)
+    index.replace_document(doc, doc_chunks, doc_vectors)
     update_write = time.perf_counter() - started
     started = time.perf_counter()
     index.rebuild_keyword()
