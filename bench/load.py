@@ -13,13 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
 import statistics
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from servers import free_port
 
 HERE = Path(__file__).resolve().parent
 
@@ -30,12 +31,6 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def run_load(assistant: Any, settings: Any, questions: list[str], *, users: int, seconds: float) -> dict[str, Any]:

@@ -28,9 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
-from socket import socket
+
+from servers import free_port, stop, wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("QKDN_CHROMIUM", "/usr/bin/chromium"))
@@ -60,28 +60,6 @@ _FIRST_TEXT = """(before) => {
     const bots = document.querySelectorAll('#chat [data-testid="bot"]');
     return bots.length > before && bots[bots.length - 1].innerText.trim().length > 0;
 }"""
-
-
-def free_port() -> int:
-    with socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_served(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = SERVE_TIMEOUT_S) -> None:
-    """Poll ``GET url`` until it answers 200; raise with the server's log when it dies or hangs."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass  # not listening yet (URLError is an OSError)
-        time.sleep(0.05)
-    raise RuntimeError(f"the server did not answer at {url} within {timeout:.0f} s:\n{log.read_text()[-2000:]}")
 
 
 def first_token_ms(url: str, questions: list[str], chromium: Path = CHROMIUM) -> list[float]:
@@ -134,16 +112,11 @@ def measure(index: Path, questions: list[str], *, chromium: Path = CHROMIUM) -> 
             server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}/"
-            wait_served(url, server, log)
+            wait_until_answers(url, server, log, what="the server", timeout=SERVE_TIMEOUT_S, interval=0.05)
             served = time.perf_counter() - started
             times = first_token_ms(url, questions, chromium)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
     return {
         "served_s": round(served, 2),
         "first_token_ms_p50": round(statistics.median(times), 1),

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +22,9 @@ from qkdnassist.index import Index
 from qkdnassist.ingest import ingest
 from qkdnassist.llm import default_threads, resolve_gguf
 from qkdnassist.retrieve import Searcher
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from servers import free_port, stop, wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = Path(os.environ.get("QKDN_SAMPLE_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -99,11 +99,13 @@ def smollm2_gguf() -> Path:
     return resolve_gguf("bundled")
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on (at the moment of asking)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def wait_or_fail(url: str, process: subprocess.Popen[bytes], log: Path, *, what: str, timeout: float) -> None:
+    """:func:`servers.wait_until_answers`, failing the test (no traceback) when the server
+    dies or hangs."""
+    try:
+        wait_until_answers(url, process, log, what=what, timeout=timeout)
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -125,30 +127,7 @@ def llm_server_url(smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory)
         server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        _wait_for_llm_server(url, server, log)
+        wait_or_fail(f"{url}/models", server, log, what="llama.cpp server", timeout=90.0)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _wait_for_llm_server(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> None:
-    """Poll ``GET /models`` until the server answers; fail with its log when it dies or hangs."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"llama.cpp server exited with {server.returncode}:\n{log.read_text()[-2000:]}", pytrace=False)
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass  # not listening yet (URLError is an OSError)
-        time.sleep(0.5)
-    pytest.fail(
-        f"llama.cpp server did not answer at {url} within {timeout:.0f} s:\n{log.read_text()[-2000:]}", pytrace=False
-    )
+        stop(server)

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +23,7 @@ import numpy as np
 import pytest
 from chromadb.config import Settings as ChromaSettings
 
-from conftest import MANIFEST, copy_subset, free_port
+from conftest import MANIFEST, copy_subset, free_port, stop, wait_or_fail
 from qkdnassist.config import Settings, load_settings
 from qkdnassist.embedding import Embedder
 from qkdnassist.errors import ConfigError, IndexStoreError
@@ -88,34 +87,13 @@ class ChromaServer:
             self.process = subprocess.Popen(
                 [*command, "--port", str(self.port)], stdin=subprocess.DEVNULL, stdout=output, stderr=output
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"chroma run exited with {self.process.returncode}:\n{self._log_tail()}", pytrace=False)
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass  # not listening yet (URLError is an OSError)
-            time.sleep(0.25)
-        pytest.fail(
-            f"chroma run did not answer at {self.url} within {timeout:.0f} s:\n{self._log_tail()}", pytrace=False
-        )
+        wait_or_fail(f"{self.url}/api/v2/heartbeat", self.process, self.log, what="chroma run", timeout=timeout)
 
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
         self.process = None
-
-    def _log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-2000:]
 
 
 @pytest.fixture(scope="module")

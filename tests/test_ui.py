@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import MANIFEST
+from conftest import MANIFEST, free_port
 from qkdnassist.answer import Assistant
 from qkdnassist.config import Settings, auth_users
 from qkdnassist.errors import ConfigError, QkdnError
@@ -23,12 +22,6 @@ from qkdnassist.ui import (
     safe_upload_name,
     store_uploads,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_hits_render_as_citations_with_quoted_passages(searcher: Searcher) -> None:
