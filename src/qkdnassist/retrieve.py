@@ -145,6 +145,15 @@ def merge_neighbours(
     return hits
 
 
+def _best_rows(scores: np.ndarray, n: int) -> np.ndarray:
+    """Rows of the ``n`` highest positive ``scores``, best first (ties in row order)."""
+    n = min(n, int((scores > 0).sum()))
+    if n <= 0:
+        return np.zeros(0, dtype=np.intp)
+    top = np.argpartition(-scores, n - 1)[:n]
+    return top[np.argsort(-scores[top], kind="stable")]
+
+
 @dataclass(frozen=True)
 class _Snapshot:
     """One generation of the index as search needs it: the keyword index and, aligned
@@ -393,11 +402,7 @@ class Searcher:
             for rank, doc_id in enumerate(dict.fromkeys(doc_ids)):
                 best[doc_id] = best.get(doc_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
 
-        positive = int((scores > 0).sum()) if scores.size else 0
-        if positive:
-            top = np.argpartition(-scores, min(depth, positive) - 1)[: min(depth, positive)]
-            top = top[np.argsort(-scores[top], kind="stable")]
-            credit(snap.chunk_doc[top])
+        credit(snap.chunk_doc[_best_rows(scores, depth)])
         positions = snap.keyword.positions  # orphan vectors (not in the records) drop out here
         nearest: dict[str, list[tuple[str, float]]] = {}
         for chunk_id, similarity in self.index.dense(vector, depth):
@@ -420,13 +425,7 @@ class Searcher:
             mask &= snap.chunk_doc == doc_id
         if exclude:
             mask &= ~np.isin(snap.chunk_doc, list(exclude))
-        scores = np.where(mask & (scores > 0), scores, -1.0)
-        n = min(self.pool, int((scores > 0).sum()))
-        if n == 0:
-            return []
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [keyword.ids[i] for i in top]
+        return [keyword.ids[i] for i in _best_rows(np.where(mask, scores, -1.0), self.pool)]
 
     def _dense_ranking(
         self, snap: _Snapshot, query: str, bodies: frozenset[str] | None, doc_id: str | None, exclude: Sequence[str]
