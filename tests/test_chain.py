@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from qkdnassist.chain import (
-    WITHHELD,
-    Source,
-    best_support,
-    build_sources,
-    check_answer,
-    format_sources,
-    sanitize,
-    support,
-)
+from qkdnassist.answer.checking import best_support, check_answer, support
+from qkdnassist.answer.sanitize import WITHHELD, sanitize
+from qkdnassist.answer.sources import Source, build_sources, format_sources
 from qkdnassist.citations import QuoteLocator, check_citation
 from qkdnassist.retrieve import Searcher
 from qkdnassist.tokens import count_tokens

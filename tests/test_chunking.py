@@ -232,9 +232,10 @@ def test_no_blocks_give_no_chunks() -> None:
     assert chunk_document(document, [], max_tokens=CHUNK_TOKENS, count_tokens=count_tokens) == []
 
 
-def test_rows_of_a_long_table_keep_its_caption_in_the_index_text(tokenizer_embedder: Embedder) -> None:
+def test_rows_of_a_long_table_keep_its_caption_and_header_in_the_index_text(tokenizer_embedder: Embedder) -> None:
     caption = "Table 7: Key sizes of the approved parameter sets"
-    rows = [f"ML-KEM-{n} parameter row {n} with encapsulation key {n * 3} bytes and more cells" for n in range(60)]
+    header = "Parameter set | Encapsulation key | Remark"
+    rows = [header] + [f"ML-KEM-{n} | {n * 3} bytes | parameter row {n} and more cells" for n in range(60)]
     document = ParsedDocument("t.pdf", "0" * 64, DocumentInfo(doc_id="T 1"), (Page(1, ""),))
     block = Block("\n".join([caption, *rows]), 1, 1, "8", "8 Parameter Sets", "table")
     chunks = chunk_document(
@@ -243,6 +244,6 @@ def test_rows_of_a_long_table_keep_its_caption_in_the_index_text(tokenizer_embed
     assert len(chunks) > 2
     assert chunks[0].text.startswith(caption) and chunks[0].context == ""
     for chunk in chunks[1:]:
-        assert chunk.context == caption and caption not in chunk.text
+        assert chunk.context == f"{caption}\n{header}" and caption not in chunk.text
         assert caption in chunk.embed_text and tokenizer_embedder.fits(chunk.embed_text)
     assert "\n".join(c.text for c in chunks) == block.text

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from conftest import corpus_file
 from qkdnassist.answer import Assistant
-from qkdnassist.chain import WITHHELD, sanitize
+from qkdnassist.answer.sanitize import WITHHELD, sanitize
 from qkdnassist.config import Settings
 from qkdnassist.errors import QkdnError, ReadError
 from qkdnassist.readers import pdf, read_pages
@@ -629,7 +629,7 @@ def test_instructions_in_unicode_tag_characters_are_removed() -> None:
 
 def test_hostile_text_is_sanitized_in_linear_time() -> None:
     code = (
-        "from qkdnassist.chain import sanitize\n"
+        "from qkdnassist.answer.sanitize import sanitize\n"
         "for text in ['<|' * 50_000, '<|im_start|>' * 10_000, 'ignore ' * 15_000, 'x\\n' * 50_000,"
         " 'Ignore all previous\\n' * 5_000, 'AI ' * 35_000, '\\u200b' * 100_000, '#' * 100_000]:\n"
         "    sanitize(text)"

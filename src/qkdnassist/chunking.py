@@ -23,6 +23,7 @@ __all__ = ["TokenCounter", "chunk_document"]
 
 TokenCounter = Callable[[str], int]
 
+_CAPTION = re.compile(r"^\s*Table\s+[A-Z]?[\d.\-]+\b")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z0-9(\[\"“•])")
 
 
@@ -40,6 +41,15 @@ def _split_text(text: str, kind: str) -> list[str]:
     if kind == "table" or "\n" in text:
         return [row for row in text.split("\n") if row.strip()]
     return [piece for piece in _SENTENCE_BREAK.split(text) if piece.strip()]
+
+
+def _table_context(block: Block) -> str:
+    """What a chunk that starts inside ``block`` (a table) carries to situate its rows:
+    the caption and the header row ("Table 9\nItems | Data type | Description")."""
+    lines = [line for line in block.text.split("\n") if line.strip()]
+    if len(lines) > 1 and _CAPTION.match(lines[0]):
+        return f"{lines[0]}\n{lines[1]}"
+    return lines[0] if lines else ""
 
 
 def _split_words(text: str, budget: int, count: TokenCounter) -> list[str]:
@@ -63,7 +73,7 @@ def _units(block: Block, budget: int, count: TokenCounter) -> list[_Unit]:
         return [_Unit(block.text, block.page, block.page_end, "\n")]
     units = []
     joiner = "\n" if block.kind == "table" or "\n" in block.text else " "
-    caption = block.text.split("\n", 1)[0] if block.kind == "table" else ""
+    caption = _table_context(block) if block.kind == "table" else ""
     for i, piece in enumerate(_split_text(block.text, block.kind)):
         parts = [piece] if count(piece) <= budget else _split_words(piece, budget, count)
         for j, part in enumerate(parts):
@@ -164,7 +174,7 @@ def _make_chunk(
 ) -> Chunk:
     text = _text(units)
     page = units[0].page
-    # A chunk that starts inside a table carries the table's caption for the indexes.
+    # A chunk that starts inside a table carries the table's caption and header for the indexes.
     context = units[0].caption
     digest = hashlib.sha256(f"{document.sha256}\0{ordinal}\0{text}".encode()).hexdigest()[:24]
     info = document.info

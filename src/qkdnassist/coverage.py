@@ -29,10 +29,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from .answer.calibration import calibration
+from .answer.evidence import choose, locate, score_candidates
+from .answer.qtypes import QuestionType
+from .answer.query import QueryTerms
 from .citations import QuoteLocator, split_sentences
-from .evidence import QueryTerms, quote_hits, select_quotes
 from .retrieve import Searcher
-from .types import DocumentRecord, Hit
+from .types import Chunk, DocumentRecord, Hit
 
 __all__ = [
     "CoverageChecker",
@@ -192,11 +195,16 @@ class CoverageChecker:
     def _check_one(self, part: str, topic: str) -> CoverageReport:
         terms, per_doc = self.signals(part)
         by_source = {record.source: record for record, _, _ in per_doc}
-        documents = [self._document(terms, record, hits, s, by_source) for record, hits, s in per_doc]
+        documents = [self._document(part, terms, record, hits, s, by_source) for record, hits, s in per_doc]
         return _report(topic, documents, ())
+
+    def _neighbour(self, chunk: Chunk, step: int) -> Chunk | None:
+        ordinal = chunk.ordinal - 1 if step < 0 else chunk.end_ordinal + 1
+        return self.searcher.index.chunk_at(chunk.source, ordinal) if ordinal >= 0 else None
 
     def _document(
         self,
+        topic: str,
         terms: QueryTerms,
         record: DocumentRecord,
         hits: list[Hit],
@@ -211,10 +219,14 @@ class CoverageChecker:
         strong = [h for h in ranked if strength(terms, h) >= 0.8 * strength(terms, ranked[0])]
         clauses = [h.chunk.clause for h in strong if h.chunk.clause]
         about = signals["title"] >= TITLE or any(clauses.count(c) >= 2 for c in clauses)
-        quotes = select_quotes(terms, ranked, max_quotes=3, per_hit=1, min_ratio=0.0)
+        scored = score_candidates(
+            topic, terms, QuestionType(), ranked, calibration().statement, embed=None, query_vector=None
+        )
+        chosen = choose(scored, supports=2, per_passage=1, ratio=0.0)
         evidence = tuple(
-            Evidence(c.page, c.clause, c.clause_title, c.quote, round(q.score, 4))
-            for q, c in quote_hits(quotes, self.locator, by_source)
+            Evidence(c.page, c.clause, c.clause_title, c.quote, round(item.scored.score, 4))
+            for item in locate(chosen, self.locator, by_source, self._neighbour)
+            for c in item.citations[:1]
         )
         status = "covered" if about else "partial"
         return DocumentCoverage(record.source, info.doc_id, info.body, info.edition, status, round(p, 4), evidence)

@@ -179,11 +179,14 @@ class Embedder:
         """Whether ``text`` is embedded whole (not truncated by the model)."""
         return self.count_tokens(text) <= self.max_tokens
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Embed passages; returns a float32 array of shape (len(texts), dim)."""
+    def embed(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
+        """Embed passages; returns a float32 array of shape (len(texts), dim).
+
+        ``batch_size`` overrides the configured one (small batches of short texts pad less).
+        """
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        vectors = self.model.encode([fold(text, lower=False) for text in texts], self.batch_size)
+        vectors = self.model.encode([fold(text, lower=False) for text in texts], batch_size or self.batch_size)
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:

@@ -8,7 +8,9 @@ command line and the UI can turn it into one clear line for the user::
     ├── ReadError          one input file cannot be read (corrupt, encrypted, empty, ...)
     ├── EmbeddingError     the embedding model cannot be found, verified or loaded
     ├── IndexStoreError    the index cannot be opened, read or written
-    └── LLMError           the configured language model cannot be loaded or reached
+    ├── LLMError           the configured language model cannot be loaded or reached
+    ├── CalibrationError   the fitted answer models (answer/calibration.json) cannot be read
+    └── QuestionError      a question cannot be asked (empty, too long, a filter that names nothing)
 
 A :class:`ReadError` concerns one file only: ingestion reports it by name and goes on
 with the rest of the batch.
@@ -50,3 +52,11 @@ class IndexStoreError(QkdnError):
 
 class LLMError(QkdnError):
     """The configured language model cannot be loaded, reached or understood."""
+
+
+class CalibrationError(QkdnError):
+    """The calibration file of the answer layer is missing or malformed."""
+
+
+class QuestionError(QkdnError):
+    """A question cannot be asked as given: empty, too long, or filtered to nothing."""

@@ -199,6 +199,13 @@ class Index:
                 found[row[0]] = Chunk(*row)
         return found
 
+    def chunk_at(self, source: str, ordinal: int) -> Chunk | None:
+        """The chunk of ``source`` at ``ordinal`` (its position in the document), if any."""
+        row = self.db.execute(
+            f"SELECT {', '.join(_CHUNK_COLUMNS)} FROM chunks WHERE source=? AND ordinal=?", (source, ordinal)
+        ).fetchone()
+        return Chunk(*row) if row else None
+
     # --- Chroma vectors -------------------------------------------------------------
 
     @property

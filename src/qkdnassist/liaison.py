@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .answer import Assistant
-from .citations import format_citation, split_sentences
+from .citations import format_citation, format_document, split_sentences
 from .errors import QkdnError
 from .types import Answer, Citation
 
@@ -103,16 +103,18 @@ class ReplyItem:
         answer: the assistant's answer (citations numbered locally).
         text: the answer as written in the reply, with the reply's reference numbers.
         references: the reply-wide numbers of the citations it uses.
+        basis: the documents the answer rests on, as a sentence.
     """
 
     question: str
     answer: Answer
     text: str
     references: tuple[int, ...] = ()
+    basis: str = ""
 
     @property
     def covered(self) -> bool:
-        return not self.answer.abstained
+        return self.text != NOT_COVERED
 
 
 @dataclass(frozen=True)
@@ -125,13 +127,19 @@ class LiaisonDraft:
 
     @property
     def introduction(self) -> str:
-        source = self.fields.source or "We"
+        thanks = f"{self.fields.source} thanks" if self.fields.source else "We thank"
         incoming = f" for the liaison statement {self.fields.incoming}" if self.fields.incoming else ""
         covered = sum(item.covered for item in self.items)
+        n = len(self.items)
+        questions = "question" if n == 1 else "questions"
+        addressed = (
+            f"all {n} are addressed by those documents"
+            if covered == n
+            else f"{covered} of the {n} are addressed by those documents; the others are marked as not covered"
+        )
         return (
-            f"{source} thanks the sender{incoming}. Our answers to its {len(self.items)} questions follow, each "
-            f"grounded in the documents at hand and cited with document, edition, clause and page; "
-            f"{covered} of them are addressed by those documents, the others are marked as not covered."
+            f"{thanks} the sender{incoming}. Answers to its {n} {questions} follow, each grounded in the "
+            f"documents at hand and cited with document, edition, clause and page: {addressed}."
         )
 
 
@@ -164,6 +172,9 @@ def extract_questions(text: str) -> list[str]:
     if not asked:
         for line in text.splitlines():
             if _FIELD.match(line):
+                continue
+            if line.rstrip().endswith("?"):
+                asked.append(" ".join(line.split()))  # a line that asks is one question, however many "?" it has
                 continue
             for sentence in split_sentences(line):
                 if sentence.endswith("?") or _REQUEST.search(sentence):
@@ -215,23 +226,38 @@ def draft_reply(
                 numbers[key] = len(references) + 1
                 references.append(replace(citation, n=numbers[key]))
             local_to_global[citation.n] = numbers[key]
-        items.append(ReplyItem(question, answer, _reply_text(answer, local_to_global), tuple(local_to_global.values())))
+        text = _reply_text(answer, local_to_global)
+        basis = _basis(answer) if text != NOT_COVERED else ""
+        items.append(ReplyItem(question, answer, text, tuple(dict.fromkeys(local_to_global.values())), basis))
     title = fields.title or (f"Reply to {fields.incoming}" if fields.incoming else "Reply to questions on QKDN")
     return LiaisonDraft(replace(fields, title=title), tuple(items), tuple(references))
 
 
 def _reply_text(answer: Answer, numbers: dict[int, int]) -> str:
-    """The answer for the reply body: its statements with reply-wide reference numbers."""
+    """The answer for the reply body: each statement with the document it comes from and
+    the reply-wide reference numbers, then the documents the answer rests on."""
     if answer.abstained:
         return NOT_COVERED
-    sentences = []
+    by_n = {c.n: c for c in answer.citations}
+    lines = []
     for statement in answer.statements:
-        refs = "".join(f"[{numbers[n]}]" for n in statement.citations if n in numbers)
-        if answer.mode == "evidence":
-            sentences.append(f"“{statement.text}” {refs}".strip())
-        elif statement.supported:
-            sentences.append(f"{statement.text} {refs}".strip())
-    return "\n".join(sentences) or NOT_COVERED
+        cited = [by_n[n] for n in statement.citations if n in by_n and n in numbers]
+        refs = "".join(f"[{numbers[c.n]}]" for c in cited)
+        if answer.mode == "evidence" and cited:
+            lines.append(f"{format_document(cited[0])}: “{statement.text}” {refs}")
+        elif answer.mode != "evidence" and statement.supported:
+            lines.append(f"{statement.text} {refs}".strip())
+    return "\n".join(lines) or NOT_COVERED
+
+
+def _basis(answer: Answer) -> str:
+    """Which documents an answer rests on, as one sentence ("" when it rests on none)."""
+    documents = list(dict.fromkeys(format_document(c) for c in answer.citations))
+    return f"This answer rests on {_join(documents)}." if documents and not answer.abstained else ""
+
+
+def _join(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # --- export -----------------------------------------------------------------------------
@@ -244,7 +270,9 @@ def to_markdown(draft: LiaisonDraft) -> str:
     lines += ["", draft.introduction, ""]
     for i, item in enumerate(draft.items, start=1):
         lines += [f"## Question {i}", "", f"> {item.question}", ""]
-        lines += [f"- {line}" if draft.items[i - 1].covered else line for line in item.text.splitlines()]
+        lines += [f"- {line}" if item.covered else line for line in item.text.splitlines()]
+        if item.basis:
+            lines += ["", item.basis]
         lines.append("")
     if draft.references:
         lines += ["## References", ""]
@@ -275,6 +303,8 @@ def to_docx(draft: LiaisonDraft, path: Path) -> Path:
         document.add_paragraph(item.question, style="Intense Quote")
         for line in item.text.splitlines():
             document.add_paragraph(line, style="List Bullet" if item.covered else None)
+        if item.basis:
+            document.add_paragraph(item.basis)
     if draft.references:
         document.add_heading("References", level=1)
         for c in draft.references:

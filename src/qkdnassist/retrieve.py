@@ -27,9 +27,12 @@ from .index import Index
 from .keyword import KeywordIndex
 from .types import Chunk, DocumentRecord, Hit
 
-__all__ = ["QueryRefs", "Searcher", "parse_refs"]
+__all__ = ["BOTH_FIRST", "QueryRefs", "Searcher", "foreign_documents", "parse_refs"]
 
 _RRF_K = 60
+# The fused score of a chunk ranked first by both keyword and dense search: the scale
+# against which a top score says how strongly the two rankers agree.
+BOTH_FIRST = 2.0 / (_RRF_K + 1)
 EXAMINED_DOCUMENTS = 60  # a coverage check searches at most this many documents one by one
 _CACHED_DOCUMENTS = 64  # documents whose vectors a searcher keeps for exact in-document search
 # A named document or clause weighs about as much as a first place in one ranking.
@@ -96,6 +99,33 @@ def parse_refs(query: str, documents: Sequence[DocumentRecord]) -> QueryRefs:
     )
 
 
+# How standards are cited by number: "ETSI GS QKD 015", "ITU-T Y.3804", "Y.3800",
+# "RFC 9340", "FIPS 205", "SP 800-208", "ISO/IEC 23837-2", "3GPP TS 33.501".
+_STANDARD_ID = re.compile(
+    r"\b(?:ETSI\s+(?:GS|GR|TS|TR|EN|ES|EG)\s+(?:QKD\s+|CYBER\s+)?\d{3}(?:\s\d{3})?(?:-\d+)?"
+    r"|(?:Rec\.\s+)?(?:ITU-T\s+)?[A-Z]\.\d{3,4}(?:\.\d+)?|RFC\s?\d{3,5}|(?:NIST\s+)?FIPS\s?\d{3}"
+    r"|(?:NIST\s+)?SP\s?800-\d+[A-Z]?|ISO/IEC\s+(?:TS\s+)?\d{4,5}(?:-\d+)?|3GPP\s+T[SR]\s+\d{2}\.\d{3}"
+    r"|GSMA\s+PQ\.\d+)\b"
+)
+
+
+def foreign_documents(query: str, documents: Sequence[DocumentRecord]) -> list[str]:
+    """Standards ``query`` names by number that are not indexed ("ETSI GS QKD 015"
+    when only citations of it are): what it says cannot be quoted."""
+    indexed = set()
+    for record in documents:
+        indexed |= doc_aliases(record.info.doc_id)
+    foreign = []
+    for match in _STANDARD_ID.finditer(query):
+        name = match.group(0)
+        squashed = _squash(name)
+        tail = _ID_TAIL.search(name)
+        short = _squash(tail.group(1) + tail.group(2)) if tail else squashed
+        if squashed not in indexed and short not in indexed and not any(squashed in a or a in squashed for a in indexed):
+            foreign.append(name)
+    return foreign
+
+
 _MAX_MERGED = 3
 
 
@@ -139,6 +169,7 @@ def merge_neighbours(
                 page_end=max(c.page_end for c in group),
                 page_label=group[0].page_label,
                 ordinal=group[0].ordinal,
+                last_ordinal=group[-1].ordinal,
             )
         )
         hits.append(Hit(passage, round(score, 6), round((similarity or {}).get(top.id, 0.0), 6)))

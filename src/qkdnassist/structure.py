@@ -33,7 +33,9 @@ _PAGE_NUMBER_LINE = re.compile(
 
 
 def _line_key(line: str) -> str:
-    return _DIGITS.sub("#", " ".join(line.split()).lower())
+    """A running line's identity: its words with digits ignored, in any order (pypdf and
+    pdfplumber read "ETSI GS QKD 014 V1.1.1 (2019-02) 14" in different orders)."""
+    return " ".join(sorted(_DIGITS.sub("#", line.lower()).split()))
 
 
 def _zone_indexes(lines: list[str]) -> list[int]:
@@ -198,6 +200,7 @@ def _is_successor(new: tuple[str, ...], current: tuple[str, ...]) -> bool:
 
 _BULLET = re.compile(r"^\s*(?:[•●▪◦○·\-–*]|o\s|\(?[a-z0-9]{1,3}[.)])\s+")
 _TABLE_CAPTION = re.compile(r"^\s*Table\s+[A-Z]?[\d.\-]+\b")
+_TABLE_ROW = " | "  # cell separator of rebuilt table rows (readers.tables.CELL_SEPARATOR)
 _SENTENCE_END = re.compile(r"[.:;!?)\]]\s*$")
 
 
@@ -301,6 +304,19 @@ def structure(pages: Sequence[Page]) -> list[Block]:
                 kind = "table"
                 buffer.append(_Line(line, page.number))
                 continue
+            if _TABLE_ROW in line:
+                # A row of a table the reader rebuilt cell by cell (see readers.tables):
+                # rows stay lines of one table block, after the caption when there is one.
+                if kind != "table":
+                    caption = buffer[-1] if len(buffer) == 1 and _TABLE_CAPTION.match(buffer[-1].text) else None
+                    flush()
+                    kind = "table"
+                    if caption is not None:
+                        buffer.append(caption)
+                buffer.append(_Line(line, page.number))
+                continue
+            if kind == "table" and buffer and _TABLE_ROW in buffer[-1].text:
+                flush()  # the table ended: running text again
             if (
                 kind == "text"
                 and buffer

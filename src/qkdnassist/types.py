@@ -99,8 +99,10 @@ class Chunk:
         page_label: printed label of ``page`` when the file has labels, else "".
         text: the passage as shown to users (verbatim corpus text).
         ordinal: position of the chunk within its document.
-        context: text that situates the passage but is not part of it (the caption of
-            a table continued from an earlier chunk); indexed, not shown.
+        context: text that situates the passage but is not part of it (the caption and
+            header row of a table continued from an earlier chunk); indexed, not shown.
+        last_ordinal: for a passage of several neighbouring chunks merged by search,
+            the ordinal of its last chunk (-1: the passage is one chunk).
     """
 
     id: str
@@ -117,6 +119,12 @@ class Chunk:
     text: str
     ordinal: int
     context: str = ""
+    last_ordinal: int = -1
+
+    @property
+    def end_ordinal(self) -> int:
+        """Ordinal of the passage's last chunk."""
+        return self.last_ordinal if self.last_ordinal >= 0 else self.ordinal
 
     @property
     def embed_text(self) -> str:

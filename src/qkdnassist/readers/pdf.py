@@ -1,7 +1,10 @@
 """PDF files, read page by page with pypdf.
 
-Returns physical pages (1-based) with the printed page labels the PDF defines.
-Does not OCR: a PDF without a text layer is reported, not guessed at.
+Returns physical pages (1-based) with the printed page labels the PDF defines. A page
+whose content draws ruling lines is also given to pdfplumber (:mod:`.tables`): when it
+holds a real ruled table, the page's text is rebuilt with each table row on a line of
+its own, cells separated by `` | ``. Does not OCR: a PDF without a text layer is
+reported, not guessed at.
 
 A hostile or broken PDF costs bounded time and memory: the page count, the size a
 stream may inflate to, the tokens of one content stream, the text kept per page and
@@ -28,6 +31,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedErr
 from ..errors import ReadError
 from ..types import Page
 from .limits import MAX_PAGES
+from .tables import has_rules, ruled_table_pages
 
 # pypdf logs every recoverable oddity of real-world PDFs as a warning; they are noise
 # to a user ingesting a folder, and real failures surface as exceptions below.
@@ -125,6 +129,7 @@ def _read(path: Path, source: str) -> list[Page]:
     # A page tree is a tree: a page object listed twice is a bomb (or a broken file),
     # and is read once.
     seen: dict[tuple[int, int], tuple[str, int]] = {}
+    ruled: list[int] = []  # pages whose content draws rules: candidates for table extraction
     for index in range(count):
         try:
             page = reader.pages[index]
@@ -137,6 +142,8 @@ def _read(path: Path, source: str) -> list[Page]:
                 text, size = raw[:MAX_PAGE_CHARS], len(raw)
                 if key is not None:
                     seen[key] = (text, size)
+                if text.strip() and _draws_rules(page):
+                    ruled.append(index + 1)
         except LimitReachedError:
             raise  # a bomb: every further page could cost as much
         except _READ_ERRORS:
@@ -152,10 +159,26 @@ def _read(path: Path, source: str) -> list[Page]:
             raise ReadError(source, f"reading took longer than {MAX_SECONDS:g} s ({stopped})")
     if failed == count:
         raise ReadError(source, "corrupt PDF: no page could be read")
+    if ruled:
+        remaining = max(deadline - time.monotonic(), 0.0)
+        tables = ruled_table_pages(path, ruled, errors=_READ_ERRORS, seconds=min(remaining, 120.0))
+        pages = [
+            dataclasses.replace(p, text=tables[p.number][:MAX_PAGE_CHARS]) if p.number in tables else p for p in pages
+        ]
     visible = sum(len("".join(p.text.split())) for p in pages)
     if visible < MIN_CHARS_PER_PAGE * count:
         raise ReadError(source, "no text layer (image-only or scanned PDF); run OCR on it first")
     return pages
+
+
+def _draws_rules(page: pypdf.PageObject) -> bool:
+    """Whether the page's content draws enough rules to hold a ruled table (a page whose
+    content cannot be decoded again is left to pypdf's text)."""
+    try:
+        content = page.get_contents()
+        return content is not None and has_rules(content.get_data())
+    except _READ_ERRORS:
+        return False
 
 
 def _declared_count(reader: PdfReader) -> int | None:

@@ -1,0 +1,102 @@
+"""One question read against its retrieved passages: what it asks, every candidate
+statement scored, and the signals of whether the evidence answers it at all.
+
+:func:`analyse` is the single place these are computed: the assistant answers from an
+:class:`Analysis`, and ``bench/calibrate.py`` fits the models on the same numbers.
+
+This module does not retrieve, render or call a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..keyword import KeywordIndex
+from ..retrieve import BOTH_FIRST
+from ..types import Hit
+from .calibration import Calibration, Signals
+from .evidence import NARROW, Scored, score_candidates
+from .qtypes import QuestionType
+from .query import QueryTerms
+
+__all__ = ["Analysis", "analyse", "signals"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A question's evidence, scored.
+
+    Attributes:
+        terms: the question's words as the corpus sees them.
+        qtype: what it asks for.
+        hits: the passages examined.
+        scored: every candidate statement of the hits, best first (unusable last).
+        signals: what the abstention decision rests on.
+        confidence: the abstention model's probability that the evidence answers it.
+    """
+
+    terms: QueryTerms
+    qtype: QuestionType
+    hits: tuple[Hit, ...]
+    scored: tuple[Scored, ...]
+    signals: Signals
+    confidence: float
+
+    @property
+    def usable(self) -> list[Scored]:
+        return [s for s in self.scored if s.usable]
+
+
+def signals(
+    terms: QueryTerms,
+    qtype: QuestionType,
+    hits: Sequence[Hit],
+    scored: Sequence[Scored],
+    *,
+    foreign: Sequence[str] = (),
+) -> Signals:
+    """The abstention signals of a question given its hits and scored statements
+    (``foreign``: the standards it names that are not indexed)."""
+    usable = [s for s in scored if s.usable]
+    lead = usable[0] if usable else None
+    narrow = bool(NARROW & set(qtype.values))
+    value_missing = narrow and not any(s.features["value"] for s in usable[:3])
+    return Signals(
+        unseen=terms.unseen_share,
+        unseen_id=float(terms.unseen_identifier),
+        names=float(bool(terms.unseen_names)),
+        foreign_doc=float(bool(foreign)),
+        lead=lead.score if lead else 0.0,
+        lead_rare=lead.features["rare"] if lead else 0.0,
+        lead_dense=lead.features["dense"] if lead else 0.0,
+        value_missing=float(value_missing),
+        similarity=max((h.similarity for h in hits[:3]), default=0.0),
+        agreement=min(hits[0].score / BOTH_FIRST, 1.5) if hits else 0.0,
+    )
+
+
+def analyse(
+    question: str,
+    hits: Sequence[Hit],
+    *,
+    keyword: KeywordIndex,
+    qtype: QuestionType,
+    calibration: Calibration,
+    pieces: Callable[[str], int] | None,
+    embed: Callable[[list[str]], np.ndarray] | None,
+    query_vector: np.ndarray | None,
+    ranks: Sequence[int] | None = None,
+    foreign: Sequence[str] = (),
+) -> Analysis:
+    """Score every candidate statement of ``hits`` for ``question`` and estimate
+    whether they answer it (``ranks``: see :func:`.evidence.score_candidates`;
+    ``foreign``: the standards the question names that are not indexed)."""
+    terms = QueryTerms.of(question, keyword, pieces)
+    scored = score_candidates(
+        question, terms, qtype, hits, calibration.statement, embed=embed, query_vector=query_vector, ranks=ranks
+    )
+    s = signals(terms, qtype, hits, scored, foreign=foreign)
+    return Analysis(terms, qtype, tuple(hits), tuple(scored), s, calibration.abstain.probability(s.as_dict()))

@@ -1,0 +1,479 @@
+"""Evidence answers: the single best statement first, then a few supporting ones —
+quoted verbatim, located on their pages, grouped by document. No language model.
+
+Every candidate statement of the retrieved passages (:mod:`.statements`) is scored by
+the fitted statement model (:mod:`.calibration`) over features that hold on any
+corpus: how much of the question's weighted vocabulary it and its context (a row's
+header and caption, its clause title) contain, its dense similarity to the question
+(so a paraphrase still finds its sentence), whether it holds a value of the type the
+question asks for (:mod:`.qtypes`), and where its passage ranked. A candidate that
+restates the question, asks one, requests contributions or is boilerplate is never
+used.
+
+The lead statement opens the answer, with the value asked for in bold; up to four
+supporting statements follow, grouped by document. Each is located on its page before
+it is shown: a statement that cannot be located is never cited, and one that runs
+over a page is cited in a part per page.
+
+This module does not retrieve, and does not decide whether to answer at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..citations import QuoteLocator, check_citation, format_document, format_location
+from ..keyword import is_stopword, tokenize
+from ..types import Chunk, Citation, DocumentRecord, Hit, Statement
+from .calibration import Logistic
+from .qtypes import QuestionType, values
+from .query import QueryTerms, singular
+from .statements import Candidate, candidates, complete, flags
+
+__all__ = [
+    "FEATURES",
+    "Located",
+    "Scored",
+    "choose",
+    "features",
+    "locate",
+    "mark_value",
+    "render",
+    "score_candidates",
+]
+
+FEATURES = (
+    "coverage",
+    "context",
+    "around",
+    "before",
+    "after",
+    "fused",
+    "rare",
+    "dense",
+    "passage",
+    "rank",
+    "value",
+    "missing",
+    "novel",
+    "short",
+    "row",
+    "words",
+)
+# Value types whose presence decides an answer; "name", "list", "requirement",
+# "definition" are too loose to count as missing.
+NARROW = frozenset(
+    {"url", "method", "status", "size", "count", "date", "duration", "percentage", "place", "money", "rate"}
+)
+MAX_SUPPORTS = 4
+_DENSE_CANDIDATES = 24  # statements embedded per question (the best by the cheap features)
+_DENSE_CHARS = 240  # of each, the first characters embedded
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate statement with its features and the statement model's probability.
+
+    Attributes:
+        flag: why it is not evidence ("question", "echo", "request", "boilerplate",
+            "front matter"), "" when it may be.
+    """
+
+    candidate: Candidate
+    features: dict[str, float]
+    score: float
+    flag: str = ""
+
+    @property
+    def usable(self) -> bool:
+        return not self.flag
+
+
+def _content(text: str) -> set[str]:
+    return {t for t in tokenize(text, pairs=False) if not is_stopword(t) and len(t) > 1}
+
+
+def _clause_words(chunk: Chunk) -> str:
+    return " > ".join(chunk.clause_title.split(" > ")[-2:]) if chunk.clause_title else ""
+
+
+def _value_present(candidate: Candidate, qtype: QuestionType, question: str) -> bool:
+    """Whether the candidate holds a value of a type the question asks for that the
+    question does not already contain. In running text a size or a count must be a
+    number next to one of the question's words ("69 propositions", "1184 bytes"); a
+    table row's cells may be bare numbers under their header."""
+    text = candidate.text
+    asked = question.casefold()
+    question_words = {singular(w) for w in _content(question)}
+    for kind in qtype.values[:3]:
+        spans = values(text, kind)
+        if kind in ("size", "count") and candidate.kind == "row":
+            spans = spans or [(m.start(), m.end()) for m in _BARE_NUMBER.finditer(text)]
+        for start, end in spans:
+            value = text[start:end]
+            if value.casefold() in asked:
+                continue
+            if kind == "count" and candidate.kind != "row":
+                before = text[:start].split()[-3:]
+                after = text[end:].split()[:3]
+                near = {singular(w) for w in _content(" ".join(before + after))}
+                if not near & question_words:
+                    continue  # "69 propositions", "four Thematic Hubs": a number of the things asked about
+            return True
+    return False
+
+
+_BARE_NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*(?![\w.])")
+
+
+def features(
+    candidate: Candidate,
+    terms: QueryTerms,
+    qtype: QuestionType,
+    question: str,
+    hit: Hit,
+    dense: float,
+    *,
+    passage_tokens: set[str] | None = None,
+    neighbours: tuple[str, str] = ("", ""),
+    top_score: float = 0.0,
+) -> dict[str, float]:
+    """The statement model's features of one candidate (each about 0..1).
+
+    Args:
+        passage_tokens: the tokens of the candidate's passage, when several candidates
+            share it.
+        neighbours: the statements just before and after it in its passage (a
+            question's words often stand in the sentence before the one with the value).
+        top_score: the fused score of the best hit.
+    """
+    text = candidate.text
+    own = set(tokenize(text))
+    around = set(tokenize(f"{candidate.context} {_clause_words(candidate.chunk)}"))
+    passage = passage_tokens if passage_tokens is not None else set(tokenize(candidate.chunk.text))
+    rare = terms.rare
+    rare_total = sum(rare.values()) or 1.0
+    question_words = _content(question)
+    words = _content(text)
+    narrow = bool(NARROW & set(qtype.values))
+    value = _value_present(candidate, qtype, question) if qtype.values else False
+    return {
+        "coverage": terms.covered(own),
+        "context": terms.covered(own | around) - terms.covered(own),
+        "around": terms.covered(passage | around) - terms.covered(own | around),
+        "before": terms.coverage(neighbours[0]),
+        "after": terms.coverage(neighbours[1]),
+        "fused": hit.score / top_score if top_score > 0 else 0.0,
+        "rare": sum(w for t, w in rare.items() if t in own or t in around) / rare_total,
+        "dense": dense,
+        "passage": hit.similarity,
+        "rank": 1.0 / (1.0 + candidate.rank),
+        "value": float(value),
+        "missing": float(narrow and not value),
+        "novel": len(words - question_words) / len(words) if words else 0.0,
+        "short": float(len(text.split()) < 6),
+        "row": float(candidate.kind == "row"),
+        "words": min(len(text.split()), 80) / 80,
+    }
+
+
+def _dense_text(candidate: Candidate) -> str:
+    """What the dense feature embeds of a candidate: its clause title (what the passage
+    is about), its table's caption and header, then the start of the statement."""
+    about = candidate.chunk.clause_title.split(" > ")[-1] if candidate.chunk.clause_title else ""
+    return f"{about}: {candidate.context} {candidate.text}".strip(": ")[:_DENSE_CHARS]
+
+
+def _cheap(candidate: Candidate, terms: QueryTerms) -> float:
+    """A first ordering without the dense side, to choose which candidates to embed."""
+    own = set(tokenize(f"{candidate.text} {candidate.context}"))
+    return terms.covered(own) + 0.5 / (1 + candidate.rank)
+
+
+def score_candidates(
+    question: str,
+    terms: QueryTerms,
+    qtype: QuestionType,
+    hits: Sequence[Hit],
+    model: Logistic,
+    *,
+    embed: Callable[[list[str]], np.ndarray] | None,
+    query_vector: np.ndarray | None,
+    ranks: Sequence[int] | None = None,
+) -> list[Scored]:
+    """Every candidate statement of ``hits``, scored, best first (unusable ones last).
+
+    ``embed`` and ``query_vector`` give the dense feature (None: it is 0 for all);
+    only the best candidates by the cheap features are embedded. ``ranks`` gives each
+    hit's rank when it is not its position (hits searched document by document rank
+    within their document).
+    """
+    pool: list[tuple[Candidate, Hit, str]] = []
+    for position, hit in enumerate(hits):
+        for candidate in candidates(hit, ranks[position] if ranks is not None else position):
+            pool.append((candidate, hit, flags(candidate, question)))
+    dense = [0.0] * len(pool)
+    if embed is not None and query_vector is not None and pool:
+        usable = [i for i, (_, _, flag) in enumerate(pool) if not flag]
+        usable.sort(key=lambda i: -_cheap(pool[i][0], terms))
+        chosen = usable[:_DENSE_CANDIDATES]
+        if chosen:
+            # The start of a statement says what it is about; embedding only that keeps
+            # the cost of a question to tens of milliseconds (short inputs, little padding).
+            texts = [_dense_text(pool[i][0]) for i in chosen]
+            vectors = embed(texts)
+            similarity = vectors @ query_vector
+            for i, s in zip(chosen, similarity, strict=True):
+                dense[i] = float(s)
+    scored = []
+    passages: dict[str, set[str]] = {}
+    tops: dict[str, float] = {}
+    for hit in hits:  # the best fused score among the hits of the same search
+        key = hit.chunk.doc_id if ranks is not None else ""
+        tops[key] = max(tops.get(key, 0.0), hit.score)
+    for i, ((candidate, hit, flag), d) in enumerate(zip(pool, dense, strict=True)):
+        if hit.chunk.id not in passages:
+            passages[hit.chunk.id] = set(tokenize(hit.chunk.text))
+        before = pool[i - 1][0].text if i > 0 and pool[i - 1][1] is hit else ""
+        after = pool[i + 1][0].text if i + 1 < len(pool) and pool[i + 1][1] is hit else ""
+        f = features(
+            candidate,
+            terms,
+            qtype,
+            question,
+            hit,
+            d,
+            passage_tokens=passages[hit.chunk.id],
+            neighbours=(before, after),
+            top_score=tops[hit.chunk.doc_id if ranks is not None else ""],
+        )
+        scored.append(Scored(candidate, f, model.probability(f), flag))
+    scored.sort(key=lambda s: (bool(s.flag), -s.score, s.candidate.rank, s.candidate.index))
+    return scored
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    if a.chunk.source != b.chunk.source:
+        return False
+    x, y = " ".join(a.text.split()), " ".join(b.text.split())
+    return x in y or y in x
+
+
+def choose(
+    scored: Sequence[Scored], *, supports: int = MAX_SUPPORTS, per_passage: int = 2, ratio: float = 0.2
+) -> list[Scored]:
+    """The lead statement and up to ``supports`` supporting ones: usable, not
+    overlapping, at most ``per_passage`` from one passage, each at least ``ratio`` of
+    the lead's probability."""
+    usable = [s for s in scored if s.usable]
+    if not usable:
+        return []
+    lead = usable[0]
+    chosen = [lead]
+    per: dict[str, int] = {lead.candidate.chunk.id: 1}
+    for s in usable[1:]:
+        if len(chosen) > supports or s.score < ratio * lead.score:
+            break
+        chunk_id = s.candidate.chunk.id
+        if per.get(chunk_id, 0) >= per_passage or any(_overlaps(s.candidate, c.candidate) for c in chosen):
+            continue
+        chosen.append(s)
+        per[chunk_id] = per.get(chunk_id, 0) + 1
+    return chosen
+
+
+@dataclass(frozen=True)
+class Located:
+    """A chosen statement as shown: its text (its pages' own text, verbatim) and the
+    citations of its parts (one per page it stands on)."""
+
+    scored: Scored
+    text: str
+    citations: tuple[Citation, ...] = field(default=())
+    parts: tuple[str, ...] = field(default=())  # the page text of each part (a list's lead-in and items)
+
+    @property
+    def candidate(self) -> Candidate:
+        return self.scored.candidate
+
+
+def locate(
+    chosen: Sequence[Scored],
+    locator: QuoteLocator,
+    records: dict[str, DocumentRecord],
+    neighbour: Callable[[Chunk, int], Chunk | None],
+    *,
+    first: int = 1,
+) -> list[Located]:
+    """Complete each statement's sentence when it runs past its passage, then locate
+    it on its page(s); statements that cannot be located are dropped. Citations are
+    numbered from ``first`` in the order given."""
+    located: list[Located] = []
+    n = first
+    for scored in chosen:
+        found = None
+        for candidate in dict.fromkeys((complete(scored.candidate, neighbour), scored.candidate)):
+            found = _locate_one(candidate, locator, records.get(candidate.chunk.source), n)
+            if found is not None:
+                break
+        if found is None:
+            continue
+        text, cited, parts = found
+        located.append(Located(scored, text, tuple(cited), tuple(parts)))
+        n += len(cited)
+    return located
+
+
+def _locate_one(
+    candidate: Candidate, locator: QuoteLocator, record: DocumentRecord | None, n: int
+) -> tuple[str, list[Citation], list[str]] | None:
+    """The candidate's text and its citations numbered from ``n``: one when it stands on
+    one page, else one per page its parts stand on; None when a part cannot be found."""
+    chunks = candidate.part_chunks or (candidate.chunk,) * len(candidate.parts)
+    if len(set(chunks)) == 1 and candidate.kind != "list":
+        whole = locator.citation(n, candidate.chunk, candidate.text, record)
+        if whole is not None:
+            return whole.quote, [whole], [whole.quote]
+    cited: list[Citation] = []
+    for part, chunk in zip(candidate.parts, chunks, strict=True):
+        citation = locator.citation(n + len(cited), chunk, part, record)
+        if citation is None:
+            return None
+        cited.append(citation)
+    if not cited:
+        return None
+    # What is shown is the pages' own text of the parts, verbatim.
+    parts = [c.quote for c in cited]
+    return " ".join(parts), _merge_same_page(cited, locator), parts
+
+
+def _merge_same_page(citations: list[Citation], locator: QuoteLocator) -> list[Citation]:
+    """Consecutive parts that stand together on one page become one citation (their
+    quotes joined, when the joined quote is a passage of that page); citations are
+    renumbered from the first one's number."""
+    merged: list[Citation] = []
+    for citation in citations:
+        if merged and merged[-1].page == citation.page and merged[-1].source == citation.source:
+            joined = replace(merged[-1], quote=f"{merged[-1].quote} {citation.quote}")
+            pages = [stored.page for stored in locator.pages(citation.source)]
+            if check_citation(joined, pages):
+                merged[-1] = joined
+                continue
+        merged.append(replace(citation, n=(merged[-1].n + 1) if merged else citation.n))
+    return merged
+
+
+_MARKABLE = (
+    "url",
+    "method",
+    "status",
+    "size",
+    "count",
+    "date",
+    "duration",
+    "percentage",
+    "place",
+    "person",
+    "organisation",
+    "name",
+)
+
+
+def mark_value(text: str, qtype: QuestionType, question: str, header: str = "") -> str:
+    """``text`` with the value the question asks for in bold (Markdown ``**``); the
+    text unchanged when the question asks for no markable value or none is found.
+
+    In a table row, the cell under the column whose header shares most of the
+    question's words is preferred.
+    """
+    kinds = [k for k in qtype.values if k in _MARKABLE]
+    if not kinds:
+        return text
+    asked = question.casefold()
+    preferred = _preferred_cell(text, header, question)
+    for kind in kinds[:3]:
+        spans = [(a, b) for a, b in values(text, kind) if text[a:b].casefold() not in asked and b - a >= 1]
+        if not spans:
+            continue
+        if preferred is not None:
+            inside = [(a, b) for a, b in spans if preferred[0] <= a and b <= preferred[1]]
+            spans = inside or spans
+        a, b = spans[0]
+        while b > a and text[b - 1] in ".,;:":
+            b -= 1  # a value, not its sentence's punctuation
+        return f"{text[:a]}**{text[a:b]}**{text[b:]}"
+    return text
+
+
+def _preferred_cell(row: str, header: str, question: str) -> tuple[int, int] | None:
+    """The span of the row's cell under the header column that best matches the question."""
+    if " | " not in row or " | " not in header:
+        return None
+    cells, names = row.split(" | "), header.split(" | ")
+    if len(cells) != len(names):
+        return None
+    wanted = _content(question)
+    best = max(range(len(names)), key=lambda i: (len(_content(names[i]) & wanted), -i))
+    if not _content(names[best]) & wanted:
+        return None
+    start = sum(len(c) + 3 for c in cells[:best])
+    return start, start + len(cells[best])
+
+
+_NOTE = "_Extractive answer: quoted from the documents, not written by a model._"
+
+
+def render(located: Sequence[Located], qtype: QuestionType, question: str) -> tuple[str, list[Statement]]:
+    """The answer text: the lead statement (value in bold) with its citation, then the
+    supporting statements grouped by document; and the statements, lead first."""
+    if not located:
+        return "", []
+    lead, rest = located[0], located[1:]
+    statements = [Statement(lead.text, tuple(c.n for c in lead.citations))]
+    lines = [_statement_line(lead, qtype, question, lead=True)]
+    lines.append(f"— {_where(lead.citations)}")
+    groups: dict[str, list[Located]] = {}
+    for item in rest:
+        groups.setdefault(item.citations[0].source, []).append(item)
+    if groups:
+        lines += ["", "Supporting passages:"]
+    for items in groups.values():
+        lines.append(f"{format_document(items[0].citations[0])}:")
+        for item in items:
+            lines.append(f"- {_statement_line(item, qtype, question)} ({_locations(item.citations)})")
+            statements.append(Statement(item.text, tuple(c.n for c in item.citations)))
+    lines += ["", _NOTE]
+    return "\n".join(lines), statements
+
+
+def _markers(citations: Sequence[Citation]) -> str:
+    return "".join(f"[{c.n}]" for c in citations)
+
+
+def _statement_line(item: Located, qtype: QuestionType, question: str, *, lead: bool = False) -> str:
+    candidate = item.candidate
+    shown = mark_value(item.text, qtype, question, candidate.header) if lead else item.text
+    if candidate.kind == "row" and (candidate.caption or candidate.header):
+        table = " — ".join(p for p in (candidate.caption, candidate.header) if p)
+        return (
+            f"{table}:\n  “{shown}” {_markers(item.citations)}"
+            if lead
+            else f"{table}: “{shown}” {_markers(item.citations)}"
+        )
+    if candidate.kind == "list" and len(item.parts) > 1:
+        head, *items = item.parts
+        body = "\n".join(f"  {i}" for i in items)
+        return f"“{head}”\n{body} {_markers(item.citations)}"
+    return f"“{shown}” {_markers(item.citations)}"
+
+
+def _locations(citations: Sequence[Citation]) -> str:
+    return "; ".join(format_location(c) for c in citations)
+
+
+def _where(citations: Sequence[Citation]) -> str:
+    return f"{format_document(citations[0])}, {_locations(citations)}"
