@@ -54,15 +54,25 @@ def content_words(text: str) -> list[str]:
     return [w.strip(".-/") for w in _WORD.findall(text.casefold()) if w.strip(".-/") not in _STOP]
 
 
-_CALL = re.compile(r"\b(?:invites?|calls? (?:on|upon)|requests?)\b.{0,120}?\bto (?:provide|share|contribute|submit|send)\b", re.I)
+_CALL = re.compile(
+    r"\b(?:invites?|calls? (?:on|upon)|requests?)\b.{0,120}?\bto (?:provide|share|contribute|submit|send)\b", re.I
+)
 
 
-def is_echo(quote: str, question: str) -> bool:
-    """The quote is a question or a call for contributions, or it restates the
-    question: 60 % of the question's content words in the question's order, with
-    less than a third of its own content words new."""
-    if quote.rstrip(" ”\"')").endswith("?") or _CALL.search(quote):
+_ASKS_FOR_CALLS = re.compile(r"\b(?:ask\w*|invit\w*|request\w*|calls? (?:to|for|on)|call(?:ed|s)? on)\b", re.I)
+
+
+def is_echo(quote: str, question: str, answers: Sequence[str] = ()) -> bool:
+    """The quote is a question or a call for contributions (unless the question asks
+    what was requested), or it restates the question: 60 % of the question's content
+    words in the question's order, with less than a third of its own content words new.
+    A quote that holds one of the question's known answers is never an echo."""
+    if any(normalise(a) in normalise(quote) for a in answers):
+        return False
+    if quote.rstrip(" ”\"')").endswith("?"):
         return True
+    if _CALL.search(quote):
+        return not _ASKS_FOR_CALLS.search(question)
     wanted = content_words(question)
     if len(wanted) < 3:
         return False
@@ -190,7 +200,9 @@ def score_coordination(asked: Sequence[Asked], body_of: Callable[[str], str]) ->
         bodies.append(len({body_of(s) for s in cited}))
         echo = any(is_echo(c.quote, a.question["question"]) for c in a.answer.citations)
         echoes += echo
-        rows.append(f"{a.question['id']}: {len(gold & cited)}/{len(gold)} gold, {bodies[-1]} bodies{', ECHO' if echo else ''}")
+        rows.append(
+            f"{a.question['id']}: {len(gold & cited)}/{len(gold)} gold, {bodies[-1]} bodies{', ECHO' if echo else ''}"
+        )
     n = len(asked)
     return CoordinationScores(
         n=n,
@@ -224,7 +236,7 @@ def score_quotes(asked: Sequence[Asked], pages: Callable[[str], Any]) -> QuoteSc
         for c in a.answer.citations:
             cited += 1
             resolved += check_citation(c, pages(c.source))
-            if is_echo(c.quote, a.question["question"]):
+            if is_echo(c.quote, a.question["question"], a.question.get("answers") or ()):
                 echoes += 1
                 examples.append(f"echo {a.question['id']}: {c.quote[:100]}")
             if is_boilerplate(c.quote):
@@ -264,7 +276,7 @@ def evaluate(
     by_id = {a.question["id"]: a for a in [*asked_facts, *asked_un, *asked_co]}
     result: dict[str, Any] = {}
     for name in ("fit", "test", "all"):
-        pick = (lambda qs: list(qs)) if name == "all" else (lambda qs, n=name: split(qs, n))  # noqa: E731
+        pick = (lambda qs: list(qs)) if name == "all" else (lambda qs, n=name: split(qs, n))
         f = [by_id[q["id"]] for q in pick(facts)]
         u = [by_id[q["id"]] for q in pick(unanswerable)]
         c = [by_id[q["id"]] for q in pick(coordination)]

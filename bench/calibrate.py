@@ -137,6 +137,7 @@ ABSTAIN = (
     "lead_rare",
     "lead_dense",
     "value_missing",
+    "number_missing",
     "similarity",
     "agreement",
 )

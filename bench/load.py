@@ -118,7 +118,7 @@ def main() -> int:
     settings = replace(load_settings(), index=args.index)
     assistant = Assistant(Searcher.open(settings))
     assistant.ask("warm up: what is a KME?")
-    lines = (HERE / "questions" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (HERE / "questions" / "facts.jsonl").read_text(encoding="utf-8").splitlines()
     questions = [json.loads(line)["question"] for line in lines if line.strip()]
     print(json.dumps(run_load(assistant, settings, questions, users=args.users, seconds=args.seconds), indent=2))
     return 0

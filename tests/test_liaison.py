@@ -13,6 +13,7 @@ from qkdnassist.citations import check_citation
 from qkdnassist.errors import QkdnError
 from qkdnassist.liaison import (
     NOT_COVERED,
+    LiaisonDraft,
     LiaisonFields,
     draft_reply,
     extract_questions,
@@ -121,3 +122,49 @@ def test_bad_requests_are_clear_errors(searcher: Searcher, tmp_path: Path) -> No
     fields = LiaisonFields()
     with pytest.raises(QkdnError, match="cannot write"):
         to_docx(draft_reply(Assistant(searcher), ["What is a KME?"], fields), tmp_path / "missing" / "r.docx")
+
+
+# --- the reply answers from evidence, not from the questions -----------------------
+
+
+def _restates(quote: str, question: str) -> bool:
+    """The quote says the question back: most of its words, or a question itself."""
+    words = {w for w in question.lower().replace("/", " ").split() if len(w) > 3}
+    quoted = {w.strip("“”\"'.,?:;()") for w in quote.lower().replace("/", " ").split()}
+    return quote.rstrip("” ").endswith("?") or len(words & quoted) >= 0.7 * len(words)
+
+
+@pytest.fixture(scope="module")
+def reply_with_the_summary_indexed(searcher: Searcher, jca_questions: list[str]):  # type: ignore[no-untyped-def]
+    """The reply to the 13 open issues when the summary that lists them is indexed and
+    not excluded — as with ``liaison --questions``."""
+    return draft_reply(Assistant(searcher), jca_questions, LiaisonFields(source="ETSI ISG QKD", to="JCA-QKDN"))
+
+
+def test_no_answer_of_the_reply_is_its_question(reply_with_the_summary_indexed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from docx import Document
+
+    draft = reply_with_the_summary_indexed
+    path = to_docx(draft, tmp_path / "reply.docx")
+    body = [p.text for p in Document(str(path)).paragraphs]
+    assert sum(text.startswith("Question ") for text in body) == 13
+    answered = [item for item in draft.items if item.covered]
+    assert len(answered) >= 10  # the subset index answers most of them from evidence
+    for item in draft.items:
+        for citation in (draft.references[n - 1] for n in item.references):
+            assert not _restates(citation.quote, item.question), (item.question, citation.quote)
+            assert "invites" not in citation.quote  # a call for contributions is no answer
+    cited = {c.doc_id for c in draft.references}
+    assert len(cited) >= 4  # spread over the documents (the subset has five)
+    for item in answered:
+        assert item.basis.startswith("This answer rests on ") and item.basis in body
+
+
+def test_the_introduction_reads_as_english(reply_with_the_summary_indexed) -> None:  # type: ignore[no-untyped-def]
+    intro = reply_with_the_summary_indexed.introduction
+    assert intro.startswith("ETSI ISG QKD thanks the sender. Answers to its 13 questions follow")
+    assert LiaisonDraft(LiaisonFields(), ()).introduction.startswith("We thank the sender. Answers to its 0 questions")
+
+
+def test_a_bullet_with_two_questions_is_one_question_in_a_plain_list(jca_questions: list[str]) -> None:
+    assert extract_questions("\n".join(jca_questions)) == jca_questions  # one a line, 13 in, 13 out

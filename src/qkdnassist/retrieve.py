@@ -121,7 +121,11 @@ def foreign_documents(query: str, documents: Sequence[DocumentRecord]) -> list[s
         squashed = _squash(name)
         tail = _ID_TAIL.search(name)
         short = _squash(tail.group(1) + tail.group(2)) if tail else squashed
-        if squashed not in indexed and short not in indexed and not any(squashed in a or a in squashed for a in indexed):
+        if (
+            squashed not in indexed
+            and short not in indexed
+            and not any(squashed in a or a in squashed for a in indexed)
+        ):
             foreign.append(name)
     return foreign
 

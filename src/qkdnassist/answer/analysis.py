@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..keyword import KeywordIndex
+from ..keyword import KeywordIndex, tokenize
 from ..retrieve import BOTH_FIRST
 from ..types import Hit
 from .calibration import Calibration, Signals
 from .evidence import NARROW, Scored, score_candidates
 from .qtypes import QuestionType
-from .query import QueryTerms
+from .query import ORDINALS, QueryTerms
 
 __all__ = ["Analysis", "analyse", "signals"]
 
@@ -50,6 +50,11 @@ class Analysis:
         return [s for s in self.scored if s.usable]
 
 
+def _numbers(terms: QueryTerms) -> set[str]:
+    """The question's numbers and ordinals (not those inside identifiers)."""
+    return {t for t in terms.weights if "+" not in t and "_" not in t and (t.isdigit() or t in ORDINALS)}
+
+
 def signals(
     terms: QueryTerms,
     qtype: QuestionType,
@@ -64,6 +69,11 @@ def signals(
     lead = usable[0] if usable else None
     narrow = bool(NARROW & set(qtype.values))
     value_missing = narrow and not any(s.features["value"] for s in usable[:3])
+    numbers = _numbers(terms)
+    seen: set[str] = set()
+    for s in usable[:5]:
+        c = s.candidate
+        seen |= set(tokenize(f"{c.text} {c.context} {c.chunk.clause_title}", pairs=False))
     return Signals(
         unseen=terms.unseen_share,
         unseen_id=float(terms.unseen_identifier),
@@ -73,6 +83,7 @@ def signals(
         lead_rare=lead.features["rare"] if lead else 0.0,
         lead_dense=lead.features["dense"] if lead else 0.0,
         value_missing=float(value_missing),
+        number_missing=float(bool(numbers - seen)),
         similarity=max((h.similarity for h in hits[:3]), default=0.0),
         agreement=min(hits[0].score / BOTH_FIRST, 1.5) if hits else 0.0,
     )

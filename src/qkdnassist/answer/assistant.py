@@ -32,7 +32,7 @@ from ..types import Answer, Chunk, DocumentRecord, Hit
 from .analysis import Analysis, analyse
 from .broad import per_document, render_broad, spans_bodies, spread
 from .calibration import Calibration, calibration
-from .evidence import choose, locate, render
+from .evidence import NARROW, choose, locate, render
 from .qtypes import question_type
 
 __all__ = ["MAX_QUESTION_CHARS", "Assistant", "Filters", "History", "standalone_query", "turns"]
@@ -314,7 +314,8 @@ class Assistant:
             bodies = sorted({r.info.body for r in records.values() if r.info.body})
             text, statements = render_broad(located, question, bodies)
         else:
-            located = locate(choose(analysis.scored), self.locator, records, self._neighbour)
+            narrow = bool(NARROW & set(analysis.qtype.values))
+            located = locate(choose(analysis.scored, narrow=narrow), self.locator, records, self._neighbour)
             text, statements = render(located, analysis.qtype, question)
         if not located:
             answer = self._abstain(question, query, analysis)

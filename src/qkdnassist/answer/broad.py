@@ -97,7 +97,8 @@ def render_broad(
         groups.setdefault(citation.body or "?", {}).setdefault(citation.source, []).append(item)
     documents = sum(len(d) for d in groups.values())
     lines = [
-        f"Across {documents} document{'s' if documents != 1 else ''} of {len(groups)} bod{'ies' if len(groups) != 1 else 'y'}:"
+        f"Across {documents} document{'s' if documents != 1 else ''} of "
+        f"{len(groups)} bod{'ies' if len(groups) != 1 else 'y'}:"
     ]
     statements: list[Statement] = []
     for body, docs in groups.items():

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 __all__ = ["CALIBRATION_FILE", "Calibration", "Logistic", "Signals", "calibration"]
 
@@ -49,13 +50,13 @@ class Logistic:
         return {"weights": self.weights, "bias": self.bias, "threshold": self.threshold}
 
     @classmethod
-    def of(cls, data: Mapping[str, object]) -> Logistic:
+    def of(cls, data: Mapping[str, Any]) -> Logistic:
+        """A model from its JSON form ({"weights": {...}, "bias": b, "threshold": t})."""
         weights = data["weights"]
         if not isinstance(weights, Mapping):
             raise ValueError("weights must be a mapping")
-        return cls(
-            {str(k): float(v) for k, v in weights.items()}, float(data["bias"]), float(data.get("threshold", 0.5))
-        )  # type: ignore[arg-type]
+        threshold = float(data.get("threshold", 0.5))
+        return cls({str(k): float(v) for k, v in weights.items()}, float(data["bias"]), threshold)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,8 @@ class Signals:
         lead_dense: dense similarity of the question and the best statement.
         value_missing: 1 when the question asks for a value type (a URL, a size, a
             date, …) that none of the best three statements contains.
+        number_missing: 1 when a number or ordinal of the question ("ninth",
+            "2031") stands in none of the best five statements or their context.
         similarity: the best dense similarity of the question and a passage.
         agreement: how strongly keyword and dense search agree on the top passage.
     """
@@ -135,6 +138,7 @@ class Signals:
     lead_rare: float
     lead_dense: float
     value_missing: float
+    number_missing: float
     similarity: float
     agreement: float
 

@@ -70,6 +70,10 @@ NARROW = frozenset(
     {"url", "method", "status", "size", "count", "date", "duration", "percentage", "place", "money", "rate"}
 )
 MAX_SUPPORTS = 4
+# A statement holding the asked value leads when it is among the best few and at least
+# this share as likely as the best one.
+_VALUE_LEAD_DEPTH = 8
+_VALUE_LEAD = 0.3
 _DENSE_CANDIDATES = 24  # statements embedded per question (the best by the cheap features)
 _DENSE_CHARS = 240  # of each, the first characters embedded
 
@@ -257,22 +261,39 @@ def score_candidates(
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
+    """One holds the other (in one document), or both say the same words (the same
+    sentence in two editions of a document: one is enough)."""
+    x, y = " ".join(a.text.split()).casefold(), " ".join(b.text.split()).casefold()
     if a.chunk.source != b.chunk.source:
-        return False
-    x, y = " ".join(a.text.split()), " ".join(b.text.split())
+        return x == y
     return x in y or y in x
 
 
 def choose(
-    scored: Sequence[Scored], *, supports: int = MAX_SUPPORTS, per_passage: int = 2, ratio: float = 0.2
+    scored: Sequence[Scored],
+    *,
+    supports: int = MAX_SUPPORTS,
+    per_passage: int = 3,
+    ratio: float = 0.1,
+    narrow: bool = False,
 ) -> list[Scored]:
     """The lead statement and up to ``supports`` supporting ones: usable, not
     overlapping, at most ``per_passage`` from one passage, each at least ``ratio`` of
-    the lead's probability."""
+    the lead's probability. ``narrow``: the question asks for a narrow value type, and
+    the lead is the best statement that holds one when such a statement is close."""
     usable = [s for s in scored if s.usable]
     if not usable:
         return []
     lead = usable[0]
+    if narrow and not lead.features.get("value"):
+        # The question asks for a value (a URL, a size, a date …): a statement that
+        # holds one, nearly as likely, answers before one that only talks about it.
+        holding = [
+            s for s in usable[:_VALUE_LEAD_DEPTH] if s.features.get("value") and s.score >= _VALUE_LEAD * lead.score
+        ]
+        if holding:
+            lead = holding[0]
+            usable = [lead, *(s for s in usable if s is not lead)]
     chosen = [lead]
     per: dict[str, int] = {lead.candidate.chunk.id: 1}
     for s in usable[1:]:

@@ -37,46 +37,56 @@ _CUES: dict[str, re.Pattern[str]] = {
     ),
     "rate": re.compile(r"\b(?:key rates?|rates?|throughput|bit ?rate|speed|bandwidth)\b", re.I),
     "date": re.compile(
-        r"^\s*when\b|\bby when\b|\bsince when\b|\band when\b|\bwhen (?:did|was|were|will|is|are|does|do|should|must|can)\b(?=[^?]*\?\s*$)"
+        r"^\s*when\b|\bby when\b|\bsince when\b|\band when\b|\bwhen (?:did|was|were|will|is|are|does|do|should"
+        r"|must|can)\b(?=[^?]*\?\s*$)"
         r"|\b(?:what|which) (?:year|date|month|day|quarter)\b|\bdeadline\b|\bby what (?:year|date)\b"
         r"|\bin what year\b|\bwhat time\b|\bfrom what year\b|\bdated?\b|\btimeline\b|\bmilestones?\b",
         re.I,
     ),
     "duration": re.compile(
-        r"\bhow long (?:does|do|did|will|would|should|can|must|may)\b|\bduration\b|\bhow many (?:years|months|days|hours)\b",
+        r"\bhow long (?:does|do|did|will|would|should|can|must|may)\b|\bduration\b|\bhow many (?:years|months"
+        r"|days|hours)\b",
         re.I,
     ),
     "percentage": re.compile(r"\bpercent(?:age)?\b|\bwhat (?:share|proportion|fraction)\b", re.I),
     "person": re.compile(
-        r"^\s*who\b|\bwhich (?:person|people|author|authors|editor|editors|chair)\b|\bwho (?:wrote|proposed|authored|edits|chairs|leads)\b",
+        r"^\s*who\b|\bwhich (?:person|people|author|authors|editor|editors|chair)\b|\bwho (?:wrote|proposed"
+        r"|authored|edits|chairs|leads)\b",
         re.I,
     ),
     "organisation": re.compile(
         r"\bwhich (?:organi[sz]ations?|bod(?:y|ies)|agenc(?:y|ies)|groups?|companies|company|sdos?|ministr(?:y|ies)|"
-        r"study groups?|working groups?|countries|country|institutions?)\b|\bwho (?:publishe[sd]|issue[sd]|certifie[sd]|runs?|funds?)\b",
+        r"study groups?|working groups?|countries|country|institutions?)\b|\bwho (?:publishe[sd]|issue[sd]"
+        r"|certifie[sd]|runs?|funds?)\b",
         re.I,
     ),
     "place": re.compile(
-        r"\bwhere (?:was|is|will|were|are|did)\b.*\b(?:held|located|take place|meet|hosted|based)\b|\bwhich (?:city|venue|place)\b|\bin what city\b",
+        r"\bwhere (?:was|is|will|were|are|did)\b.*\b(?:held|located|take place|meet|hosted|based)\b"
+        r"|\bwhich (?:city|venue|place)\b|\bin what city\b",
         re.I,
     ),
     "name": re.compile(
-        r"\bwhat (?:is|are) (?:it|they|this|these|that|the \w+(?: \w+)?) called\b|\bcalled\b|\bwhat name\b|\bwhich term\b"
-        r"|\bnamed?\b|\bwhat (?:is|are) the names?\b|\bwhat do(?:es)? \w+(?: \w+)? call\b|\bidentifier\b|\bwhich (?:field|parameter|algorithm|function|scheme|standard|document|protocol|mechanism)s?\b",
+        r"\bwhat (?:is|are) (?:it|they|this|these|that|the \w+(?: \w+)?) called\b|\bcalled\b|\bwhat name\b"
+        r"|\bwhich term\b"
+        r"|\bnamed?\b|\bwhat (?:is|are) the names?\b|\bwhat do(?:es)? \w+(?: \w+)? call\b|\bidentifier\b"
+        r"|\bwhich (?:field|parameter|algorithm|function|scheme|standard|document|protocol|mechanism)s?\b",
         re.I,
     ),
     "definition": re.compile(
-        r"\bdefin(?:e|es|ed|ition)\b|\bmeaning\b|\bstands? for\b|\bwhat does .{1,40} mean\b|\bexpan(?:d|sion)\b|\babbreviat"
+        r"\bdefin(?:e|es|ed|ition)\b|\bmeaning\b|\bstands? for\b|\bwhat does .{1,40} mean\b|\bexpan(?:d|sion)\b"
+        r"|\babbreviat"
         r"|^\s*what (?:is|are) (?:an? |the )?[\w\-/ ]{1,40}\?\s*$",
         re.I,
     ),
     "list": re.compile(
-        r"\bwhich (?:two|three|four|five|six|seven|\d+)\b|\b(?:two|three|four|five|six|seven) (?:\w+ ){0,2}(?:are|does|do|did)\b"
+        r"\bwhich (?:two|three|four|five|six|seven|\d+)\b|\b(?:two|three|four|five|six"
+        r"|seven) (?:\w+ ){0,2}(?:are|does|do|did)\b"
         r"|\blist\b|\bname (?:the|all|both)\b|\bwhat are the\b|\bwhich are the\b|\bgive the\b|\benumerate\b",
         re.I,
     ),
     "requirement": re.compile(
-        r"^\s*(?:is|are|does|do|can|must|may|should|shall|will)\b|\bis it (?:true|allowed|required|permitted|mandatory)\b"
+        r"^\s*(?:is|are|does|do|can|must|may|should|shall|will)\b|\bis it (?:true|allowed|required|permitted"
+        r"|mandatory)\b"
         r"|\bwhat (?:must|shall|should)\b|\brequired\b|\brequirements?\b|\bmandatory\b|\ballowed\b|\bpermitted\b",
         re.I,
     ),
@@ -86,17 +96,20 @@ VALUE_TYPES = tuple(_CUES)
 # Questions about the landscape across bodies, not one value (issue of coordination).
 _BROAD = re.compile(
     r"\b(?:what is the (?:current )?(?:progress|status|state)|progress (?:on|of|in)|plans? for the development"
-    r"|which (?:bodies|organi[sz]ations|sdos|standards? (?:bodies|organi[sz]ations|development organi[sz]ations)|groups|"
+    r"|which (?:bodies|organi[sz]ations|sdos|standards? (?:bodies|organi[sz]ations"
+    r"|development organi[sz]ations)|groups|"
     r"documents|agencies|countries|governments|stakeholders|initiatives|programmes|programs)"
     r"|(?:is|are) there (?:any )?(?:duplication|overlaps?|gaps?|differences|conflicts|need)"
     r"|duplication|overlaps?\b|harmoni[sz]ation|consolidation|cohesion|coordinat\w*|joint work|collaborat\w*"
-    r"|who (?:are|is) the (?:stakeholders|players|actors|bodies)|stakeholders|eco-?system|lessons? (?:learn|learnt|learned)"
+    r"|who (?:are|is) the (?:stakeholders|players|actors|bodies)|stakeholders|eco-?system|lessons? (?:learn"
+    r"|learnt|learned)"
     r"|what do (?:the )?(?:agencies|governments|documents|bodies|standards|sdos|regulators|operators|security agencies|"
     r"national|european|telecom) |across (?:bodies|sdos|documents|the documents|standards|organi[sz]ations|countries)"
     r"|landscape|(?:how|where) (?:do|does|is|are|can) .{0,60}\b(?:coexist|co-exist|fit together|compare|differ)"
     r"|compare|comparison|in other sdos|other sdos|beyond qkd|what (?:role|roles) (?:do|does|can|could)"
     r"|how (?:can|could|should) (?:industry|the jca|sdos|operators|governments|organi[sz]ations) "
-    r"|what are the (?:priorities|main|key|common|different) (?:for |approaches|positions|views|recommendations|challenges|concerns|risks)"
+    r"|what are the (?:priorities|main|key|common|different) (?:for |approaches|positions|views|recommendations"
+    r"|challenges|concerns|risks)"
     r"|priorities for|concrete steps|what (?:approaches|strategies|positions|views|recommendations) (?:do|does|are)"
     r"|who (?:coordinates|works on|is working on|covers|addresses|deals with|publishes)|which documents?)\b",
     re.I,
@@ -171,7 +184,9 @@ _VALUES: dict[str, re.Pattern[str]] = {
         r"(?:USD|EUR|GBP|INR|SGD|JPY|KRW|CNY|dollars|euros|pounds|rupees|crore|lakh|won)\b|\bRs\.?\s?\d[\d,.]*",
         re.I,
     ),
-    "rate": re.compile(r"\b\d[\d,.]*\s?(?:[kMG]?bit/s|[kMG]?bps|[kMG]?b/s|bits? per (?:second|pulse|pass)|keys? per \w+|Hz|/s)\b"),
+    "rate": re.compile(
+        r"\b\d[\d,.]*\s?(?:[kMG]?bit/s|[kMG]?bps|[kMG]?b/s|bits? per (?:second|pulse|pass)|keys? per \w+|Hz|/s)\b"
+    ),
     "count": re.compile(
         r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|dozens?|hundreds?)\b", re.I
     ),

@@ -18,13 +18,17 @@ from functools import cached_property
 
 from ..keyword import KeywordIndex, is_stopword, tokenize
 
-__all__ = ["QueryTerms", "singular"]
+__all__ = ["ORDINALS", "QueryTerms", "singular"]
 
 _PARTS = re.compile(r"[a-z0-9]+")
 _NAMED_NUMBER = re.compile(r"\b([A-Z][A-Z]+) (\d+(?:\.\d+)*)\b")
 # A capitalised run of two or more words ("Tokyo QKD Network", "Quantum Flagship"),
 # the way a question names a network, a programme or an organisation.
 _NAME_RUN = re.compile(r"\b(?:[A-Z][\w\-.]*[A-Za-z0-9](?:'s)?)(?:\s+(?:of\s+|the\s+|for\s+)?[A-Z][\w\-.]*[A-Za-z0-9])+")
+ORDINALS = frozenset(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split()
+)
 # Words that start a question or a sentence and are capitalised only for that.
 _SENTENCE_WORDS = frozenset(
     "what which who whom whose when where why how is are does do did can could should would will was were "
@@ -78,7 +82,8 @@ class QueryTerms:
             identifier = any(ch.isdigit() for ch in t)
             if len(parts) > 1 and not identifier and all(seen.get(p, 1) for p in parts):
                 continue  # "functional-abstraction": its parts are in the corpus ("HQC-128" must be whole)
-            rare = identifier or pieces is None or pieces(t) > 1
+            # An ordinal names one instance ("the ninth meeting") as a number does.
+            rare = identifier or t in ORDINALS or pieces is None or pieces(t) > 1
             unseen[t] = 1.0 if rare else 0.25
         # Word pairs the corpus uses ("input+checking") reward a sentence that has the
         # phrase over one that has the words apart; pairs the corpus lacks say nothing.

@@ -267,7 +267,7 @@ def complete(candidate: Candidate, neighbour: Callable[[Chunk, int], Chunk | Non
                 parts = [*pieces[-1], *parts]
                 owners = [before] * len(pieces[-1]) + owners
     if candidate.kind == "list" and candidate.open_end and (after := neighbour(candidate.chunk, +1)) is not None:
-        more = []
+        more: list[str] = []
         for line in (" ".join(line.split()) for line in after.text.split("\n") if line.strip()):
             if not _BULLET.match(line) or len(parts) - 1 + len(more) >= _MAX_LIST_ITEMS:
                 break
@@ -323,6 +323,7 @@ def _content(text: str) -> list[str]:
 
 
 _ANSWER_WORDS = 3  # new content words a restatement must add to count as an answer
+_HEADING_WORDS = 8  # a line shorter than this without sentence punctuation is a heading, not a statement
 
 
 def _novel(text: str, question: str) -> set[str]:
@@ -348,7 +349,7 @@ def restates(text: str, question: str, *, share: float = 0.6) -> bool:
 
 def flags(candidate: Candidate, question: str) -> str:
     """Why ``candidate`` is not evidence for ``question`` ("" when it may be):
-    "question", "echo", "request", "boilerplate" or "front matter"."""
+    "question", "echo", "request", "boilerplate", "heading" or "front matter"."""
     text = candidate.text
     if text.rstrip(" \"'”’)]").endswith("?"):
         return "question"
@@ -360,6 +361,8 @@ def flags(candidate: Candidate, question: str) -> str:
         return "echo"  # says what is asked and adds nothing: not the answer
     chunk = candidate.chunk
     title_line = candidate.kind == "sentence" and not _ENDS_SENTENCE.search(text.rstrip())
+    if title_line and len(text.split()) < _HEADING_WORDS and not _BULLET.match(text) and not candidate.joined:
+        return "heading"  # "4.1. Standardization and Industry Efforts", "ETSI QKD Standards (12)": says nothing
     if not chunk.clause and chunk.page <= 2 and title_line and not _IDENTITY_QUESTION.search(question):
         return "front matter"  # a title page's lines name the document; they answer only questions about it
     return ""
