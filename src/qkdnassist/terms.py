@@ -200,6 +200,9 @@ def _spells(abbreviation: str, expansion: str) -> bool:
     return True
 
 
+_CELL = " | "  # cell separator of table rows (readers.tables)
+
+
 def _valid_term(head: str) -> bool:
     """A short noun phrase: 1–8 words, no sentence punctuation outside parentheses."""
     words = head.split()
@@ -225,6 +228,10 @@ def _split(line: str, *, determiner: bool = False) -> tuple[str, str] | None:
     repeats its opening words ("Quantum Safe Quantum Safe secures ..."). With
     ``determiner``, only a determiner or a repetition will do.
     """
+    if _CELL in line:  # a glossary read as a table row: "Public-key cryptography | Cryptographic …"
+        head, _, rest = line.partition(_CELL)
+        head, rest = head.strip(), rest.replace(_CELL, " ").strip()
+        return (head, rest) if rest and _valid_term(head) else None
     words = line.split()
     if len(words) < 4:
         return None
@@ -255,6 +262,10 @@ def _fragment(line: str) -> bool:
 
 def _abbreviation_row(line: str) -> tuple[str, str] | None:
     """An abbreviation and its expansion: "KME Key Management Entity", "NIST IR NIST Interagency ..."."""
+    if _CELL in line:
+        head, _, rest = line.partition(_CELL)
+        head, rest = head.strip(), rest.replace(_CELL, " ").strip()
+        return (head, rest) if abbreviation_like(head) and expansion_of(head, rest) else None
     words = line.split()
     for n in (3, 2, 1):
         if n < len(words):

@@ -119,21 +119,25 @@ def ruled_table_pages(
     the pages left when ``seconds`` have passed."""
     import pdfplumber
     from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
 
-    errors = (*errors, PSException)
+    errors = (*errors, PSException, PdfminerException)
     deadline = time.monotonic() + seconds
 
     rebuilt: dict[int, str] = {}
-    with pdfplumber.open(path) as pdf:
-        for number in numbers:
-            if time.monotonic() > deadline:
-                break  # the remaining pages keep pypdf's text
-            try:
-                page = pdf.pages[number - 1]
-                text = _page_text(page)
-                page.close()
-            except errors:
-                continue  # a page pdfminer cannot lay out keeps pypdf's text
-            if text:
-                rebuilt[number] = text
+    try:
+        with pdfplumber.open(path) as pdf:
+            for number in numbers:
+                if time.monotonic() > deadline:
+                    break  # the remaining pages keep pypdf's text
+                try:
+                    page = pdf.pages[number - 1]
+                    text = _page_text(page)
+                    page.close()
+                except errors:
+                    continue  # a page pdfminer cannot lay out keeps pypdf's text
+                if text:
+                    rebuilt[number] = text
+    except errors:
+        return rebuilt  # pdfminer cannot open what pypdf could read: the other pages keep pypdf's text
     return rebuilt
