@@ -33,11 +33,12 @@ from answers import naive_facts  # noqa: E402
 from score import load_questions, score  # noqa: E402
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+def timed(cmd: list[str], env: dict[str, str], ok: tuple[int, ...] = (0, 2)) -> tuple[float, str]:
+    """Run ``cmd`` as a fresh process; its wall time and output (exit codes in ``ok`` are fine)."""
     started = time.perf_counter()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
-    if done.returncode not in (0, 2):
+    if done.returncode not in ok:
         sys.exit(f"failed: {' '.join(cmd)}\n{done.stderr[-2000:]}")
     return seconds, done.stdout
 
@@ -172,6 +173,10 @@ def main() -> None:
             body_of=lambda source: bodies.get(source, "?"),
         )
         llm_assistant.llm = None  # the model is not needed past this point
+
+    # The shipped calibration against a refit from this run's fresh index.
+    _, out = timed([python, str(HERE / "calibrate.py"), "--check", "--index", str(index_dir)], env, ok=(0, 1))
+    results["calibration_check"] = out.strip().splitlines()[-1] if out.strip() else "no output"
 
     # Coverage over the development topics, and the 13-question liaison draft.
     from coverage_eval import evaluate, load, timed_finder
@@ -349,6 +354,8 @@ def print_summary(r: dict[str, Any]) -> None:
             if name in r:
                 line += f"; {name}: recall {r[name]['recall']}, precision {r[name]['precision']}"
         print(line)
+    if "calibration_check" in r:
+        print(f"- calibration check: {r['calibration_check']}")
     if "liaison" in r:
         li = r["liaison"]
         print(
