@@ -228,7 +228,7 @@ def score_quotes(asked: Sequence[Asked], pages: Callable[[str], Any]) -> QuoteSc
     try:
         from qkdnassist.answer import check_citation
     except ImportError:
-        from qkdnassist.citations import check_citation
+        from qkdnassist.search.quotes import check_citation
 
     cited = resolved = echoes = boiler = 0
     examples = []

@@ -328,8 +328,8 @@ def main() -> int:
         from qkdnassist.answer import Assistant
         from qkdnassist.config import load_settings
         from qkdnassist.embedding import Embedder
-        from qkdnassist.index import Index
-        from qkdnassist.retrieve import Searcher
+        from qkdnassist.search.retrieve import Searcher
+        from qkdnassist.store.index import Index
 
         assistant = Assistant(Searcher(Index(args.index), Embedder.from_settings(load_settings())))
         table = feature_table(assistant)

@@ -63,7 +63,7 @@ def fit_model(checker: Any, topics: list[dict[str, Any]]) -> None:
     import numpy as np
 
     from calibrate import fit, predict
-    from qkdnassist.coverage import SIGNALS, split_topic
+    from qkdnassist.workflows.coverage import SIGNALS, split_topic
 
     rows, labels, groups = [], [], []
     for i, t in enumerate(topics):
@@ -122,12 +122,12 @@ def main() -> int:
     parser.add_argument("--fit", action="store_true", help="refit the decision model (prints weights to adopt)")
     args = parser.parse_args()
 
-    from qkdnassist import coverage
     from qkdnassist.answer import Assistant
     from qkdnassist.config import load_settings
     from qkdnassist.embedding import Embedder
-    from qkdnassist.index import Index
-    from qkdnassist.retrieve import Searcher
+    from qkdnassist.search.retrieve import Searcher
+    from qkdnassist.store.index import Index
+    from qkdnassist.workflows import coverage
 
     searcher = Searcher(Index(args.index), Embedder.from_settings(load_settings()))
     checker = coverage.CoverageChecker(searcher, pieces=Assistant(searcher).word_pieces)

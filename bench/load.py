@@ -37,7 +37,7 @@ def run_load(assistant: Any, settings: Any, questions: list[str], *, users: int,
     """Serve the app over ``assistant`` and load it; returns the measurements."""
     from gradio_client import Client
 
-    from qkdnassist.ui import build_ui
+    from qkdnassist.app.ui import build_ui
 
     app = build_ui(settings, assistant=assistant)
     app.queue(default_concurrency_limit=4)
@@ -113,7 +113,7 @@ def main() -> int:
 
     from qkdnassist.answer import Assistant
     from qkdnassist.config import load_settings
-    from qkdnassist.retrieve import Searcher
+    from qkdnassist.search.retrieve import Searcher
 
     settings = replace(load_settings(), index=args.index)
     assistant = Assistant(Searcher.open(settings))

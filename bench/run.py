@@ -81,7 +81,7 @@ def main() -> None:
     index_dir, naive_dir = args.work / "index", args.work / "naive"
     env = {**os.environ, "QKDN_CORPUS": str(args.corpus), "QKDN_INDEX": str(index_dir)}
     python = sys.executable
-    cli = [python, "-m", "qkdnassist.cli"]
+    cli = [python, "-m", "qkdnassist"]
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
@@ -109,9 +109,9 @@ def main() -> None:
 
     questions = load_questions(args.questions)
     os.environ.update(env)
-    from qkdnassist.cli import hit_json
+    from qkdnassist.app.cli import hit_json
     from qkdnassist.config import load_settings
-    from qkdnassist.retrieve import Searcher
+    from qkdnassist.search.retrieve import Searcher
 
     searcher = Searcher.open(load_settings())
     searcher.warm_up()
@@ -180,7 +180,7 @@ def main() -> None:
 
     # Coverage over the development topics, and the 13-question liaison draft.
     from coverage_eval import evaluate, load, timed_finder
-    from qkdnassist.coverage import CoverageChecker
+    from qkdnassist.workflows.coverage import CoverageChecker
 
     checker = CoverageChecker(searcher, pieces=assistant.word_pieces)
     checker.check("warm up")
@@ -220,7 +220,7 @@ def liaison_figures(assistant: Any, summary: Path) -> dict[str, Any]:
     and not excluded (as ``liaison --questions`` runs): questions, answers, echoes of a
     question among the cited quotes, documents cited."""
     from answers import is_echo
-    from qkdnassist.liaison import LiaisonFields, draft_reply, extract_questions, read_incoming
+    from qkdnassist.workflows.liaison import LiaisonFields, draft_reply, extract_questions, read_incoming
 
     text, _ = read_incoming(summary)
     questions = extract_questions(text)
@@ -245,10 +245,10 @@ def editions_run(args: argparse.Namespace, env: dict[str, str], *, skip_naive: b
     the questions over the added documents, and the sample's questions again."""
     from answers import ask_all, score_facts
     from qkdnassist.answer import Assistant
-    from qkdnassist.cli import hit_json
+    from qkdnassist.app.cli import hit_json
     from qkdnassist.embedding import Embedder
-    from qkdnassist.index import Index
-    from qkdnassist.retrieve import Searcher
+    from qkdnassist.search.retrieve import Searcher
+    from qkdnassist.store.index import Index
 
     index_dir, naive_dir = args.work / "index-plus", args.work / "naive-plus"
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -256,7 +256,7 @@ def editions_run(args: argparse.Namespace, env: dict[str, str], *, skip_naive: b
     python = sys.executable
     out: dict[str, Any] = {"corpora": [str(args.corpus), str(args.editions)]}
     seconds, report = timed(
-        [python, "-m", "qkdnassist.cli", "ingest", str(args.corpus), str(args.editions), "--json"], plus
+        [python, "-m", "qkdnassist", "ingest", str(args.corpus), str(args.editions), "--json"], plus
     )
     out["ingest_s"] = round(seconds, 1)
     out["failed"] = json.loads(report)["failed"]

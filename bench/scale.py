@@ -78,7 +78,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def load_base(folder: Path) -> list[tuple[Any, list[Any], np.ndarray]]:
     """Every document of the index at ``folder`` with its chunks and their vectors."""
-    from qkdnassist.index import Index
+    from qkdnassist.store.index import Index
     from qkdnassist.types import ParsedDocument
 
     index = Index(folder)
@@ -131,8 +131,8 @@ def edition(
 
 def step_build(base_folder: Path, folder: Path, size: int) -> dict[str, Any]:
     """Write a synthetic index of about ``size`` chunks; then replace one document."""
-    from qkdnassist.glossary import Glossary
-    from qkdnassist.index import Index
+    from qkdnassist.store.index import Index
+    from qkdnassist.workflows.glossary import Glossary
 
     base = load_base(base_folder)
     rng = random.Random(size)
@@ -193,10 +193,10 @@ def step_search(folder: Path, questions: Path, topics: Path, n_topics: int) -> d
     """Cold and warm search timings, filtered search and coverage checks on one index."""
     started = time.perf_counter()
     from qkdnassist.config import load_settings
-    from qkdnassist.coverage import CoverageChecker
     from qkdnassist.embedding import Embedder
-    from qkdnassist.index import Index
-    from qkdnassist.retrieve import Searcher
+    from qkdnassist.search.retrieve import Searcher
+    from qkdnassist.store.index import Index
+    from qkdnassist.workflows.coverage import CoverageChecker
 
     settings = load_settings({**os.environ, "QKDN_INDEX": str(folder)})
     searcher = Searcher(Index(folder), Embedder.from_settings(settings))
@@ -252,7 +252,7 @@ def ensure_base(base: Path) -> None:
     corpus = Path(os.environ.get("QKDN_CORPUS", ROOT.parent / "shared/corpus"))
     print(f"indexing {corpus} into {base} first ...", file=sys.stderr)
     env = {**os.environ, "QKDN_CORPUS": str(corpus), "QKDN_INDEX": str(base)}
-    subprocess.run([sys.executable, "-m", "qkdnassist.cli", "ingest"], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "qkdnassist", "ingest"], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def markdown(results: dict[str, Any]) -> str:

@@ -3,7 +3,7 @@
 Measured on an installed checkout over an existing index (``QKDN_INDEX``, default
 ``index``), in evidence mode, the way a user meets it:
 
-- ``served_s``: from starting the server process (``python -m qkdnassist.cli serve
+- ``served_s``: from starting the server process (``python -m qkdnassist serve
   --port N``, which is what ``python app.py`` runs, on a free port) to ``GET /``
   answering 200;
 - ``first_token_ms_p50`` / ``first_token_ms_max``: in a real browser (Debian's
@@ -104,7 +104,7 @@ def measure(index: Path, questions: list[str], *, chromium: Path = CHROMIUM) -> 
         "QKDN_AUTH": "",
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
-    command = [sys.executable, "-m", "qkdnassist.cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "qkdnassist", "serve", "--port", str(port)]
     with tempfile.TemporaryDirectory(prefix="qkdn-ui-speed-") as work:
         log = Path(work) / "server.log"
         with log.open("wb") as output:

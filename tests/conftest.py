@@ -18,10 +18,10 @@ import pytest
 
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
-from qkdnassist.index import Index
 from qkdnassist.ingest import ingest
 from qkdnassist.llm import default_threads, resolve_gguf
-from qkdnassist.retrieve import Searcher
+from qkdnassist.search.retrieve import Searcher
+from qkdnassist.store.index import Index
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from servers import free_port, stop, wait_until_answers

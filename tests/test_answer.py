@@ -11,14 +11,14 @@ import pytest
 
 from conftest import MANIFEST
 from qkdnassist.answer import Assistant, Filters, standalone_query, turns
-from qkdnassist.citations import check_citation
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
 from qkdnassist.errors import QkdnError, QuestionError
-from qkdnassist.index import Index
 from qkdnassist.ingest import ingest
 from qkdnassist.llm import chat_model
-from qkdnassist.retrieve import Searcher
+from qkdnassist.search.quotes import check_citation
+from qkdnassist.search.retrieve import Searcher
+from qkdnassist.store.index import Index
 from qkdnassist.types import Answer
 
 

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from qkdnassist.answer import Assistant, check_citation
-from qkdnassist.citations import split_sentences
-from qkdnassist.retrieve import Searcher
+from qkdnassist.search.retrieve import Searcher
+from qkdnassist.sentences import split_sentences
 
 pytestmark = pytest.mark.slow
 

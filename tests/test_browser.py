@@ -25,12 +25,12 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from conftest import MANIFEST, ROOT, copy_subset, free_port
 from qkdnassist.answer import Assistant
+from qkdnassist.app.ui import build_ui
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
-from qkdnassist.index import Index
 from qkdnassist.ingest import ingest
-from qkdnassist.retrieve import Searcher
-from qkdnassist.ui import build_ui
+from qkdnassist.search.retrieve import Searcher
+from qkdnassist.store.index import Index
 
 pytestmark = pytest.mark.slow
 

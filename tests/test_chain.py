@@ -8,8 +8,8 @@ import pytest
 from qkdnassist.answer.checking import best_support, check_answer, support
 from qkdnassist.answer.sanitize import WITHHELD, sanitize
 from qkdnassist.answer.sources import Source, build_sources, format_sources
-from qkdnassist.citations import QuoteLocator, check_citation
-from qkdnassist.retrieve import Searcher
+from qkdnassist.search.quotes import QuoteLocator, check_citation
+from qkdnassist.search.retrieve import Searcher
 from qkdnassist.tokens import count_tokens
 
 
@@ -102,7 +102,7 @@ def checked_env(searcher: Searcher) -> tuple[QuoteLocator, dict]:
 
 
 def _a_sentence_of(source: Source) -> str:
-    from qkdnassist.citations import split_sentences
+    from qkdnassist.sentences import split_sentences
 
     return max(split_sentences(source.chunk.text), key=len)
 

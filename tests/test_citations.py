@@ -6,16 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from qkdnassist.citations import (
-    QuoteLocator,
-    _squash,
-    check_citation,
-    format_citation,
-    passage_citation,
-    split_sentences,
-)
-from qkdnassist.index import Index
-from qkdnassist.retrieve import Searcher
+from qkdnassist.citations import _squash, format_citation, passage_citation
+from qkdnassist.search.quotes import QuoteLocator, check_citation
+from qkdnassist.search.retrieve import Searcher
+from qkdnassist.sentences import split_sentences
+from qkdnassist.store.index import Index
 from qkdnassist.types import Chunk, Citation, Page
 
 

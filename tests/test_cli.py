@@ -25,7 +25,7 @@ def run(args: list[str], settings: Settings, **env: str) -> subprocess.Completed
         **env,
     }
     return subprocess.run(
-        [sys.executable, "-m", "qkdnassist.cli", *args],
+        [sys.executable, "-m", "qkdnassist", *args],
         env=environ,
         capture_output=True,
         text=True,

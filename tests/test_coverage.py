@@ -9,8 +9,11 @@ import json
 
 import pytest
 
-from qkdnassist.citations import check_citation
-from qkdnassist.coverage import (
+from qkdnassist.errors import QkdnError
+from qkdnassist.search.quotes import check_citation
+from qkdnassist.search.retrieve import Searcher
+from qkdnassist.types import Citation
+from qkdnassist.workflows.coverage import (
     CoverageChecker,
     CoverageReport,
     matrix_csv,
@@ -19,9 +22,6 @@ from qkdnassist.coverage import (
     report_json,
     split_topic,
 )
-from qkdnassist.errors import QkdnError
-from qkdnassist.retrieve import Searcher
-from qkdnassist.types import Citation
 
 
 @pytest.fixture(scope="module")

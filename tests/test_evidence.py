@@ -15,7 +15,7 @@ from qkdnassist.answer.evidence import Located, Scored, choose, features, mark_v
 from qkdnassist.answer.qtypes import question_type, values
 from qkdnassist.answer.query import QueryTerms
 from qkdnassist.answer.statements import candidates, complete, flags, restates
-from qkdnassist.keyword import KeywordIndex
+from qkdnassist.store.keyword import KeywordIndex
 from qkdnassist.types import Chunk, Citation, Hit
 
 TEXTS = {

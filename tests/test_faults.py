@@ -18,9 +18,9 @@ import pytest
 from conftest import MANIFEST, copy_subset
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
-from qkdnassist.index import Index
 from qkdnassist.ingest import ingest
-from qkdnassist.retrieve import Searcher
+from qkdnassist.search.retrieve import Searcher
+from qkdnassist.store.index import Index
 from test_ingest import SMALL, consistent
 
 pytestmark = pytest.mark.slow
@@ -45,7 +45,7 @@ def test_ingest_killed_at_random_points_always_recovers(
             (corpus / SMALL[1]).write_text((corpus / SMALL[1]).read_text() + "\nAddendum: a new paragraph.\n")
         before = {r.source for r in Index(index_dir).documents()} if index_dir.exists() else set()
         process = subprocess.Popen(
-            [sys.executable, "-m", "qkdnassist.cli", "ingest", "--json"],
+            [sys.executable, "-m", "qkdnassist", "ingest", "--json"],
             env=_env(corpus, index_dir),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -86,7 +86,7 @@ def test_a_full_disk_is_a_clear_error_and_corrupts_nothing(
     size = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file())
     copy_subset(sample_corpus, corpus, ("ietf/draft-irtf-qirg-principles-11.txt",))
     done = subprocess.run(
-        [sys.executable, "-m", "qkdnassist.cli", "ingest"],
+        [sys.executable, "-m", "qkdnassist", "ingest"],
         env=_env(corpus, index_dir),
         capture_output=True,
         text=True,
@@ -130,7 +130,7 @@ def test_a_read_only_index_folder_is_a_clear_error(tmp_path: Path, sample_corpus
     try:
         copy_subset(sample_corpus, corpus, ("ietf/draft-irtf-qirg-principles-11.txt",))
         done = subprocess.run(
-            [sys.executable, "-m", "qkdnassist.cli", "ingest"],
+            [sys.executable, "-m", "qkdnassist", "ingest"],
             env=_env(corpus, read_only),
             capture_output=True,
             text=True,
@@ -141,7 +141,7 @@ def test_a_read_only_index_folder_is_a_clear_error(tmp_path: Path, sample_corpus
         assert done.stderr.startswith("qkdnassist: error: ") and "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
         searched = subprocess.run(
-            [sys.executable, "-m", "qkdnassist.cli", "search", "JCA-QKDN meeting", "--json"],
+            [sys.executable, "-m", "qkdnassist", "search", "JCA-QKDN meeting", "--json"],
             env=_env(corpus, read_only),
             capture_output=True,
             text=True,

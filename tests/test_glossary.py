@@ -10,10 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from qkdnassist import glossary as glossary_module
-from qkdnassist.citations import check_citation, format_citation
+from qkdnassist.citations import format_citation
 from qkdnassist.config import Settings
-from qkdnassist.glossary import (
+from qkdnassist.search.quotes import check_citation
+from qkdnassist.search.retrieve import Searcher
+from qkdnassist.store.index import Index
+from qkdnassist.types import Chunk, Page
+from qkdnassist.workflows import glossary as glossary_module
+from qkdnassist.workflows.glossary import (
     Definition,
     Glossary,
     clause_lines,
@@ -22,10 +26,7 @@ from qkdnassist.glossary import (
     definition_json,
     differs,
 )
-from qkdnassist.index import Index
-from qkdnassist.retrieve import Searcher
-from qkdnassist.terms import abbreviation_like, clause_kind, expansion_of, parse_entries
-from qkdnassist.types import Chunk, Page
+from qkdnassist.workflows.terms import abbreviation_like, clause_kind, expansion_of, parse_entries
 
 # --- literal snippets, copied from the sample documents' stored page texts -----------
 

@@ -30,12 +30,12 @@ from hypothesis import strategies as st
 from conftest import corpus_file
 from qkdnassist.answer import Assistant
 from qkdnassist.answer.sanitize import WITHHELD, sanitize
+from qkdnassist.app.ui import UPLOAD_TYPES, safe_upload_name, store_uploads
 from qkdnassist.config import Settings
 from qkdnassist.errors import QkdnError, ReadError
 from qkdnassist.readers import pdf, read_pages
 from qkdnassist.readers.limits import MAX_PAGES
-from qkdnassist.retrieve import Searcher
-from qkdnassist.ui import UPLOAD_TYPES, safe_upload_name, store_uploads
+from qkdnassist.search.retrieve import Searcher
 
 ETSI_014 = "etsi/gs_qkd_014_v1.1.1.pdf"
 GIB = 2**30
@@ -694,7 +694,7 @@ def test_an_odd_question_is_answered_or_refused_in_bounded_time(searcher: Search
 
 
 def test_a_long_word_in_a_question_is_parsed_in_linear_time() -> None:
-    code = "from qkdnassist.retrieve import parse_refs; parse_refs('a' * 100_000, [])"
+    code = "from qkdnassist.search.retrieve import parse_refs; parse_refs('a' * 100_000, [])"
     finishes_within(10, code, "parse_refs of a 100,000-letter word")
 
 

@@ -20,9 +20,9 @@ from qkdnassist import ingest as ingest_module
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
 from qkdnassist.errors import IndexStoreError, QkdnError
-from qkdnassist.index import Index
 from qkdnassist.ingest import ingest
-from qkdnassist.retrieve import Searcher
+from qkdnassist.search.retrieve import Searcher
+from qkdnassist.store.index import Index
 
 SMALL = (
     "gov/anssi_bsi_nlncsa_sma_position_paper_qkd_2024.pdf",
@@ -176,7 +176,7 @@ def test_sigkill_during_ingest_is_recovered(tmp_path: Path, sample_corpus: Path)
         "QKDN_MANIFEST": str(MANIFEST),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "qkdnassist.cli", "ingest", "--json"],
+        [sys.executable, "-m", "qkdnassist", "ingest", "--json"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qkdnassist.keyword import KeywordIndex, tokenize
+from qkdnassist.store.keyword import KeywordIndex
+from qkdnassist.textnorm import tokenize
 
 # --- tokenize ----------------------------------------------------------------------
 

@@ -9,9 +9,10 @@ import pytest
 
 from conftest import corpus_file
 from qkdnassist.answer import Assistant
-from qkdnassist.citations import check_citation
 from qkdnassist.errors import QkdnError
-from qkdnassist.liaison import (
+from qkdnassist.search.quotes import check_citation
+from qkdnassist.search.retrieve import Searcher
+from qkdnassist.workflows.liaison import (
     NOT_COVERED,
     LiaisonDraft,
     LiaisonFields,
@@ -21,7 +22,6 @@ from qkdnassist.liaison import (
     to_docx,
     to_markdown,
 )
-from qkdnassist.retrieve import Searcher
 
 JCA = "itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt"
 JCA_ID = "JCA-QKDN 4th meeting executive summary"

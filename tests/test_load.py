@@ -10,7 +10,7 @@ import pytest
 
 from qkdnassist.answer import Assistant
 from qkdnassist.config import Settings
-from qkdnassist.retrieve import Searcher
+from qkdnassist.search.retrieve import Searcher
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from load import run_load

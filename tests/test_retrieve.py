@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qkdnassist.errors import QkdnError
-from qkdnassist.retrieve import Searcher, doc_aliases, parse_refs
+from qkdnassist.search.retrieve import Searcher, doc_aliases, parse_refs
 from qkdnassist.types import DocumentInfo, DocumentRecord
 
 

@@ -13,11 +13,11 @@ from pdfs import build_pdf, table_page
 from qkdnassist.answer import Assistant, check_citation
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
-from qkdnassist.index import Index
 from qkdnassist.ingest import ingest
 from qkdnassist.readers import read_pages
 from qkdnassist.readers.tables import has_rules, table_rows
-from qkdnassist.retrieve import Searcher
+from qkdnassist.search.retrieve import Searcher
+from qkdnassist.store.index import Index
 
 ERRORS = [
     ["HTTP status code", "Response data model", "Description"],

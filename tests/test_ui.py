@@ -9,10 +9,7 @@ import pytest
 
 from conftest import MANIFEST, free_port
 from qkdnassist.answer import Assistant
-from qkdnassist.config import Settings, auth_users
-from qkdnassist.errors import ConfigError, QkdnError
-from qkdnassist.retrieve import Searcher
-from qkdnassist.ui import (
+from qkdnassist.app.ui import (
     AppState,
     build_ui,
     file_link,
@@ -22,6 +19,9 @@ from qkdnassist.ui import (
     safe_upload_name,
     store_uploads,
 )
+from qkdnassist.config import Settings, auth_users
+from qkdnassist.errors import ConfigError, QkdnError
+from qkdnassist.search.retrieve import Searcher
 
 
 def test_hits_render_as_citations_with_quoted_passages(searcher: Searcher) -> None:
@@ -154,7 +154,7 @@ def test_file_links_serve_only_corpus_files(subset_index: Settings) -> None:
 
 
 def test_heatmap_marks_each_cell_with_its_status(searcher: Searcher) -> None:
-    from qkdnassist.coverage import CoverageChecker
+    from qkdnassist.workflows.coverage import CoverageChecker
 
     report = CoverageChecker(searcher).check("key delivery API between SAE and KME")
     table = heatmap_html([report])
@@ -191,7 +191,7 @@ def test_auth_file_and_bad_entries(tmp_path: Path) -> None:
 def test_first_start_on_an_empty_index_serves_at_once_and_ingests_in_the_background(tmp_path: Path) -> None:
     from gradio_client import Client
 
-    from qkdnassist.cli import serve
+    from qkdnassist.app.cli import serve
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -30,15 +30,15 @@ from .config import Settings
 from .embedding import Embedder
 from .errors import IndexStoreError, QkdnError, ReadError
 from .fileutil import sha256_file
-from .glossary import Glossary
-from .index import Index
 from .metadata import Manifest, detect_info, load_manifest
 from .readers import SUPPORTED_SUFFIXES, read_pages
 from .readers.limits import MAX_READ_SECONDS
+from .store.index import Index
 from .structure import structure
 from .tokens import count_tokens
 from .types import Chunk, FileFailure, IndexedFile, IngestReport, ParsedDocument
 from .workers import Lost, run_each
+from .workflows.glossary import Glossary
 
 __all__ = ["discover", "ingest", "prepare"]
 

@@ -10,7 +10,8 @@ read from ``calibration.json``), ``llm_mode`` with ``sources``, ``prompts``,
 ``sanitize`` and ``checking`` (the LangChain chain and the checks on its answer).
 """
 
-from ..citations import check_citation, format_citation
+from ..citations import format_citation
+from ..search.quotes import check_citation
 from .assistant import MAX_QUESTION_CHARS, Assistant, Filters, History, standalone_query, turns
 
 __all__ = [

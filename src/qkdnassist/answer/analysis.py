@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..keyword import KeywordIndex, tokenize
-from ..retrieve import BOTH_FIRST
+from ..search.retrieve import BOTH_FIRST
+from ..store.keyword import KeywordIndex
+from ..textnorm import tokenize
 from ..types import Hit
 from .calibration import Calibration, Signals
 from .evidence import NARROW, Scored, score_candidates

@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from ..citations import QuoteLocator, format_citation, passage_citation
+from ..citations import format_citation, passage_citation
 from ..config import Settings
 from ..errors import QuestionError
-from ..keyword import is_stopword, tokenize
-from ..retrieve import Searcher, foreign_documents, parse_refs
+from ..search.quotes import QuoteLocator
+from ..search.retrieve import Searcher, foreign_documents, parse_refs
+from ..textnorm import is_stopword, tokenize
 from ..types import Answer, Chunk, DocumentRecord, Hit
 from .analysis import Analysis, analyse
 from .broad import per_document, render_broad, spans_bodies, spread

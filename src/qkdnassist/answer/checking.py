@@ -20,8 +20,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..citations import QuoteLocator, split_sentences
-from ..keyword import is_stopword, tokenize
+from ..search.quotes import QuoteLocator
+from ..sentences import split_sentences
+from ..textnorm import is_stopword, tokenize
 from ..types import Citation, DocumentRecord, Statement
 from .prompts import NOT_COVERED
 from .sources import Source

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..citations import QuoteLocator, check_citation, format_document, format_location
-from ..keyword import is_stopword, tokenize
+from ..citations import format_document, format_location
+from ..search.quotes import QuoteLocator, check_citation
+from ..textnorm import is_stopword, tokenize
 from ..types import Chunk, Citation, DocumentRecord, Hit, Statement
 from .calibration import Logistic
 from .qtypes import QuestionType, values

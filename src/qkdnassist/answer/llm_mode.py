@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from ..citations import QuoteLocator
+from ..search.quotes import QuoteLocator
 from ..types import Answer, DocumentRecord, Hit
 from .checking import check_answer
 from .prompts import BROAD, CONDENSE, answer_prompt, escape

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..keyword import KeywordIndex, is_stopword, tokenize
+from ..store.keyword import KeywordIndex
+from ..textnorm import is_stopword, tokenize
 
 __all__ = ["ORDINALS", "QueryTerms", "singular"]
 

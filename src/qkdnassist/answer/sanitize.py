@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from ..citations import split_sentences
+from ..sentences import split_sentences
 
 __all__ = ["WITHHELD", "sanitize"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..citations import split_sentences
+from ..sentences import split_sentences
 from ..tokens import count_tokens
 from ..types import Chunk, Hit
 from .sanitize import sanitize

@@ -22,8 +22,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from ..citations import split_sentences
-from ..keyword import is_stopword, tokenize
+from ..sentences import split_sentences
+from ..textnorm import is_stopword, tokenize
 from ..types import Chunk, Hit
 
 __all__ = ["Candidate", "candidates", "complete", "flags", "restates"]

@@ -45,10 +45,11 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from .config import Settings
-from .errors import IndexStoreError
-from .keyword import TOKENIZER, KeywordIndex, keyword_text, tokenize
-from .types import Chunk, DocumentInfo, DocumentRecord, Page, ParsedDocument
+from ..config import Settings
+from ..errors import IndexStoreError
+from ..textnorm import TOKENIZER, keyword_text, tokenize
+from ..types import Chunk, DocumentInfo, DocumentRecord, Page, ParsedDocument
+from .keyword import KeywordIndex
 
 __all__ = ["Index"]
 

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .answer import Assistant
-from .citations import format_citation
-from .config import Settings
-from .errors import QkdnError
-from .index import Index
-from .retrieve import Searcher
-from .types import Answer, Citation, FileFailure, Hit, IngestReport
+from ..answer import Assistant
+from ..citations import format_citation
+from ..config import Settings
+from ..errors import QkdnError
+from ..search.retrieve import Searcher
+from ..store.index import Index
+from ..types import Answer, Citation, FileFailure, Hit, IngestReport
 
 __all__ = ["UPLOAD_TYPES", "AppState", "build_ui", "format_answer_sources", "format_hits", "safe_upload_name"]
 
@@ -112,7 +112,7 @@ class AppState:
 
     def status(self) -> str:
         """The status line: index size, embedder, language model, last ingest."""
-        from .llm import describe_llm
+        from ..llm import describe_llm
 
         documents = self.searcher.documents()
         chunks = sum(d.chunks for d in documents)
@@ -133,7 +133,7 @@ class AppState:
         Raises:
             QkdnError: another ingest is running, or the ingest fails.
         """
-        from .ingest import ingest
+        from ..ingest import ingest
 
         if not self.ingest_lock.acquire(blocking=False):
             raise QkdnError("an ingest is already running; try again when it has finished")
@@ -182,8 +182,8 @@ def build_ui(settings: Settings, searcher: Searcher | None = None, assistant: As
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # nothing leaves the machine
     import gradio as gr
 
-    from .embedding import Embedder
-    from .llm import chat_model, describe_llm
+    from ..embedding import Embedder
+    from ..llm import chat_model, describe_llm
 
     if assistant is None:
         searcher = searcher or Searcher(Index.from_settings(settings), Embedder.from_settings(settings))
@@ -318,7 +318,7 @@ def _ask_tab(gr: Any, state: AppState) -> None:
 
 def heatmap_html(reports: list[Any]) -> str:
     """Topics × documents as a coloured table, documents grouped by body."""
-    from .coverage import _columns
+    from ..workflows.coverage import _columns
 
     columns = _columns(reports)
     head = "".join(
@@ -346,7 +346,7 @@ def heatmap_html(reports: list[Any]) -> str:
 
 
 def _coverage_tab(gr: Any, state: AppState) -> None:
-    from .coverage import CoverageChecker, matrix_csv, matrix_markdown
+    from ..workflows.coverage import CoverageChecker, matrix_csv, matrix_markdown
 
     checker = CoverageChecker(state.searcher, pieces=state.assistant.word_pieces)
     topics = gr.Textbox(
@@ -402,8 +402,16 @@ def _coverage_tab(gr: Any, state: AppState) -> None:
 
 
 def _liaison_tab(gr: Any, state: AppState) -> None:
-    from .fileutil import sha256_file
-    from .liaison import ACTIONS, LiaisonFields, draft_reply, extract_questions, read_incoming, to_docx, to_markdown
+    from ..fileutil import sha256_file
+    from ..workflows.liaison import (
+        ACTIONS,
+        LiaisonFields,
+        draft_reply,
+        extract_questions,
+        read_incoming,
+        to_docx,
+        to_markdown,
+    )
 
     with gr.Row():
         to = gr.Textbox(label="To (addressees)", elem_id="ls-to")

@@ -29,13 +29,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .answer.calibration import calibration
-from .answer.evidence import choose, locate, score_candidates
-from .answer.qtypes import QuestionType
-from .answer.query import QueryTerms
-from .citations import QuoteLocator, split_sentences
-from .retrieve import Searcher
-from .types import Chunk, DocumentRecord, Hit
+from ..answer.calibration import calibration
+from ..answer.evidence import choose, locate, score_candidates
+from ..answer.qtypes import QuestionType
+from ..answer.query import QueryTerms
+from ..search.quotes import QuoteLocator
+from ..search.retrieve import Searcher
+from ..sentences import split_sentences
+from ..types import Chunk, DocumentRecord, Hit
 
 __all__ = [
     "CoverageChecker",
@@ -182,7 +183,7 @@ class CoverageChecker:
     def signals(self, part: str) -> tuple[QueryTerms, list[tuple[DocumentRecord, list[Hit], dict[str, float]]]]:
         """The topic's terms and, for every document, its best passages and the signals
         the decision is made on (see :func:`document_signals`)."""
-        from .errors import QkdnError
+        from ..errors import QkdnError
 
         if not part.strip():
             raise QkdnError("the topic is empty")

@@ -35,13 +35,13 @@ from itertools import combinations
 from pathlib import Path
 from typing import Literal
 
-from .citations import QuoteLocator
-from .errors import IndexStoreError
-from .fileutil import atomic_write_text
-from .index import Index
-from .keyword import is_stopword
+from ..errors import IndexStoreError
+from ..fileutil import atomic_write_text
+from ..search.quotes import QuoteLocator
+from ..store.index import Index
+from ..textnorm import is_stopword
+from ..types import Chunk, Citation, Page
 from .terms import Entry, Kind, abbreviation_like, clause_kind, expansion_of, parse_entries, vocabulary
-from .types import Chunk, Citation, Page
 
 __all__ = [
     "Definition",

@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from .config import Settings
-from .embedding import Embedder
-from .errors import QkdnError
-from .index import Index
-from .keyword import KeywordIndex
-from .types import Chunk, DocumentRecord, Hit
+from ..config import Settings
+from ..embedding import Embedder
+from ..errors import QkdnError
+from ..store.index import Index
+from ..store.keyword import KeywordIndex
+from ..types import Chunk, DocumentRecord, Hit
 
 __all__ = ["BOTH_FIRST", "QueryRefs", "Searcher", "foreign_documents", "parse_refs"]
 
@@ -336,7 +336,7 @@ class Searcher:
         refs = parse_refs(query, snap.documents)
         keyword_query = refs.keyword_query
         if self.expand:
-            from .glossary import Glossary
+            from ..workflows.glossary import Glossary
 
             keyword_query = Glossary.build(self.index).expand_query(keyword_query, doc_ids=[doc_id] if doc_id else None)
 

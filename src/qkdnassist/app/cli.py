@@ -15,10 +15,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
-from .config import Settings, load_settings
-from .errors import QkdnError
-from .types import Answer, Hit, IngestReport
+from .. import __version__
+from ..config import Settings, load_settings
+from ..errors import QkdnError
+from ..types import Answer, Hit, IngestReport
 
 EXIT_ERROR = 1
 EXIT_PARTIAL = 2
@@ -131,7 +131,7 @@ def report_json(report: IngestReport) -> dict[str, Any]:
 
 
 def _ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from .ingest import ingest
+    from ..ingest import ingest
 
     bar = _ProgressBar() if sys.stderr.isatty() else None
     try:
@@ -213,7 +213,7 @@ def _search(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if not 1 <= k <= 200:
         raise QkdnError("-k must be from 1 to 200")
     queries = _lines(args.queries) if args.queries else [args.query]
-    from .retrieve import Searcher
+    from ..search.retrieve import Searcher
 
     searcher = Searcher.open(settings)
     for query in queries:
@@ -257,8 +257,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 
 def _ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from .answer import Assistant
-    from .citations import format_citation
+    from ..answer import Assistant
+    from ..citations import format_citation
 
     if bool(args.question) == bool(args.questions):
         raise QkdnError("give either a QUESTION or --questions FILE")
@@ -285,8 +285,8 @@ def _ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def _coverage(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from .answer import Assistant
-    from .coverage import CoverageChecker, matrix_csv, matrix_json, matrix_markdown, report_json
+    from ..answer import Assistant
+    from ..workflows.coverage import CoverageChecker, matrix_csv, matrix_json, matrix_markdown, report_json
 
     if bool(args.topic) == bool(args.topics):
         raise QkdnError("give either a TOPIC or --topics FILE")
@@ -328,9 +328,9 @@ def _write(path: Path, text: str) -> None:
 
 
 def _liaison(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from .answer import Assistant
-    from .fileutil import sha256_file
-    from .liaison import LiaisonFields, draft_reply, extract_questions, read_incoming, to_docx, to_markdown
+    from ..answer import Assistant
+    from ..fileutil import sha256_file
+    from ..workflows.liaison import LiaisonFields, draft_reply, extract_questions, read_incoming, to_docx, to_markdown
 
     if args.out.suffix.lower() not in (".docx", ".md"):
         raise QkdnError(f"--out must end in .docx or .md, not {args.out.name!r}")
@@ -371,9 +371,9 @@ def _liaison(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def _define(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from .citations import format_citation
-    from .glossary import Glossary, define, definition_citation, definition_json
-    from .index import Index
+    from ..citations import format_citation
+    from ..store.index import Index
+    from ..workflows.glossary import Glossary, define, definition_citation, definition_json
 
     if not (settings.index / "records.sqlite").is_file():
         raise QkdnError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
@@ -395,7 +395,7 @@ def _define(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def _docs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from .index import Index
+    from ..store.index import Index
 
     records = Index.from_settings(settings).documents() if (settings.index / "records.sqlite").is_file() else []
     if args.json:
@@ -427,7 +427,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, bloc
     when nothing changed) while the app is already usable; the status line shows the
     progress, so a first start on an empty index serves at once and fills up.
     """
-    from .config import auth_users
+    from ..config import auth_users
     from .ui import build_ui
 
     users = auth_users(settings)

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .answer import Assistant
-from .citations import format_citation, format_document, split_sentences
-from .errors import QkdnError
-from .types import Answer, Citation
+from ..answer import Assistant
+from ..citations import format_citation, format_document
+from ..errors import QkdnError
+from ..sentences import split_sentences
+from ..types import Answer, Citation
 
 __all__ = [
     "ACTIONS",
@@ -190,7 +191,7 @@ def read_incoming(path: Path) -> tuple[str, dict[str, str]]:
     Raises:
         ReadError: the file cannot be read (see :mod:`.readers`).
     """
-    from .readers import read_pages
+    from ..readers import read_pages
 
     text = "\n".join(page.text for page in read_pages(path, path.name))
     fields: dict[str, str] = {}
