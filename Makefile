@@ -14,7 +14,7 @@ SAMPLE_CORPUS := $(abspath ../shared/corpus)
 export QKDN_CORPUS ?= $(if $(wildcard $(SAMPLE_CORPUS)),$(SAMPLE_CORPUS),corpus)
 export QKDN_INDEX ?= index
 
-.PHONY: install chromium run ingest test lint bench bench-scale clean
+.PHONY: install chromium run ingest test test-fast lint bench bench-scale clean
 
 install: $(STAMP)
 
@@ -53,6 +53,11 @@ chromium:
 
 test: install lint chromium
 	$(BIN)/python -m pytest
+
+# The unit loop: every test that needs no model, no sample-corpus index and no server
+# (tests/conftest.py marks the others slow). About a minute on two cores.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" -q -n 2
 
 bench: install
 	$(BIN)/python bench/run.py

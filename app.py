@@ -1,6 +1,6 @@
 """Serve the qkdnassist web app: `python app.py` (the same as `qkdnassist serve`)."""
 
-from qkdnassist.app.cli import serve
+from qkdnassist.app.serve import serve
 from qkdnassist.config import load_settings
 
 if __name__ == "__main__":

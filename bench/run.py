@@ -109,7 +109,7 @@ def main() -> None:
 
     questions = load_questions(args.questions)
     os.environ.update(env)
-    from qkdnassist.app.cli import hit_json
+    from qkdnassist.app.render import hit_json
     from qkdnassist.config import load_settings
     from qkdnassist.search.retrieve import Searcher
 
@@ -245,7 +245,7 @@ def editions_run(args: argparse.Namespace, env: dict[str, str], *, skip_naive: b
     the questions over the added documents, and the sample's questions again."""
     from answers import ask_all, score_facts
     from qkdnassist.answer import Assistant
-    from qkdnassist.app.cli import hit_json
+    from qkdnassist.app.render import hit_json
     from qkdnassist.embedding import Embedder
     from qkdnassist.search.retrieve import Searcher
     from qkdnassist.store.index import Index

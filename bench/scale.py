@@ -14,7 +14,7 @@ cores (cold ingest of the sample corpus), 200,000 chunks would take five hours, 
 that cost is per document, the same at any index size. What this measures is the part
 that grows with the index:
 
-- **write**: every document through ``Index.replace_document`` (Chroma upsert, then the
+- **write**: every document through ``IndexWriter.replace_document`` (Chroma upsert, then the
   SQLite transaction), as ``qkdnassist ingest`` writes them, then what ingest ends with:
   the BM25 rebuild and the glossary; chunks per second, peak memory (RSS) and the
   folder's size on disk;
@@ -86,8 +86,7 @@ def load_base(folder: Path) -> list[tuple[Any, list[Any], np.ndarray]]:
     vectors = {i: np.asarray(v, dtype=np.float32) for i, v in zip(stored["ids"], stored["embeddings"], strict=True)}
     base = []
     for record in index.documents():
-        rows = index.db.execute("SELECT id FROM chunks WHERE source=? ORDER BY ordinal", (record.source,))
-        ids = [r[0] for r in rows]
+        ids = index.records.chunk_ids(record.source)
         chunks = index.chunks(ids)
         ordered = [chunks[i] for i in ids]
         document = ParsedDocument(record.source, record.sha256, record.info, tuple(index.pages(record.source)))
@@ -131,8 +130,8 @@ def edition(
 
 def step_build(base_folder: Path, folder: Path, size: int) -> dict[str, Any]:
     """Write a synthetic index of about ``size`` chunks; then replace one document."""
-    from qkdnassist.store.index import Index
-    from qkdnassist.workflows.glossary import Glossary
+    from qkdnassist.store import Index, IndexWriter
+    from qkdnassist.workflows.glossary import save_glossary
 
     base = load_base(base_folder)
     rng = random.Random(size)
@@ -141,36 +140,29 @@ def step_build(base_folder: Path, folder: Path, size: int) -> dict[str, Any]:
     chunks_written = documents = 0
     write = 0.0
     number = 0
-    while chunks_written < size:
-        for document, chunks, vectors in base:
-            if chunks_written >= size:
-                break
-            doc, doc_chunks, doc_vectors = edition(document, chunks, vectors, number, rng)
-            started = time.perf_counter()
-            index.replace_document(doc, doc_chunks, doc_vectors)
-            write += time.perf_counter() - started
-            chunks_written += len(doc_chunks)
-            documents += 1
-        number += 1
-    started = time.perf_counter()
-    index.rebuild_keyword()
-    keyword = time.perf_counter() - started
-    started = time.perf_counter()
-    Glossary.build(index)  # as ingest ends: parsed once, saved for the next process
-    glossary = time.perf_counter() - started
+    with IndexWriter(index, derived=(save_glossary,)) as writer:
+        while chunks_written < size:
+            for document, chunks, vectors in base:
+                if chunks_written >= size:
+                    break
+                doc, doc_chunks, doc_vectors = edition(document, chunks, vectors, number, rng)
+                started = time.perf_counter()
+                writer.replace_document(doc, doc_chunks, doc_vectors)
+                write += time.perf_counter() - started
+                chunks_written += len(doc_chunks)
+                documents += 1
+            number += 1
+        built = writer.finish()  # as ingest ends: BM25 and the glossary saved for the next process
+        keyword, glossary = built["keyword"], built["save_glossary"]
 
-    # One changed file in the full index: a revised version of the largest base document.
-    document, chunks, vectors = max(base, key=lambda b: len(b[1]))
-    doc, doc_chunks, doc_vectors = edition(document, chunks, vectors, 999, rng, revise=True)
-    started = time.perf_counter()
-    index.replace_document(doc, doc_chunks, doc_vectors)
-    update_write = time.perf_counter() - started
-    started = time.perf_counter()
-    index.rebuild_keyword()
-    update_keyword = time.perf_counter() - started
-    started = time.perf_counter()
-    Glossary.build(index)
-    update_glossary = time.perf_counter() - started
+        # One changed file in the full index: a revised version of the largest base document.
+        document, chunks, vectors = max(base, key=lambda b: len(b[1]))
+        doc, doc_chunks, doc_vectors = edition(document, chunks, vectors, 999, rng, revise=True)
+        started = time.perf_counter()
+        writer.replace_document(doc, doc_chunks, doc_vectors)
+        update_write = time.perf_counter() - started
+        built = writer.finish()
+        update_keyword, update_glossary = built["keyword"], built["save_glossary"]
     index.close()
     return {
         "chunks": chunks_written,

@@ -18,8 +18,8 @@ import pytest
 
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
-from qkdnassist.ingest import ingest
-from qkdnassist.llm import default_threads, resolve_gguf
+from qkdnassist.gguf import default_threads, resolve_gguf
+from qkdnassist.indexing import ingest
 from qkdnassist.search.retrieve import Searcher
 from qkdnassist.store.index import Index
 
@@ -131,3 +131,37 @@ def llm_server_url(smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory)
         yield url
     finally:
         stop(server)
+
+
+# Fixtures that need the world: the embedding model, the sample corpus, a real index of
+# it, the chat model or a model server. A test that uses one (directly or through another
+# fixture) is marked ``slow`` here, so that ``make test-fast`` runs exactly the tests that
+# need none of them; CI runs all.
+HEAVY_FIXTURES = frozenset(
+    {
+        "embedder",
+        "sample_corpus",
+        "subset_index",
+        "searcher",
+        "smollm2_gguf",
+        "llm_server_url",
+        "chroma_server",
+        "fips_203_pages",
+        "read_document",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_models_at_the_end() -> Iterator[None]:
+    """Close the GGUF models the tests loaded before the interpreter exits."""
+    yield
+    from qkdnassist.gguf import close_models
+
+    close_models()

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from qkdnassist import ingest
+from qkdnassist import indexing as ingest
 
 _prepare = ingest._worker_prepare  # the real one (the tests replace ingest's name for it)
 

@@ -14,7 +14,7 @@ from qkdnassist.answer import Assistant, Filters, standalone_query, turns
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
 from qkdnassist.errors import QkdnError, QuestionError
-from qkdnassist.ingest import ingest
+from qkdnassist.indexing import ingest
 from qkdnassist.llm import chat_model
 from qkdnassist.search.quotes import check_citation
 from qkdnassist.search.retrieve import Searcher

@@ -28,7 +28,7 @@ from qkdnassist.answer import Assistant
 from qkdnassist.app.ui import build_ui
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
-from qkdnassist.ingest import ingest
+from qkdnassist.indexing import ingest
 from qkdnassist.search.retrieve import Searcher
 from qkdnassist.store.index import Index
 

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from qkdnassist.citations import _squash, format_citation, passage_citation
-from qkdnassist.search.quotes import QuoteLocator, check_citation
+from qkdnassist.citations import format_citation, passage_citation
+from qkdnassist.search.quotes import QuoteLocator, _squash, check_citation
 from qkdnassist.search.retrieve import Searcher
 from qkdnassist.sentences import split_sentences
 from qkdnassist.store.index import Index

@@ -2,36 +2,69 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from conftest import MANIFEST, copy_subset
+from qkdnassist.app.cli import main
 from qkdnassist.config import Settings
 
 HIT_KEYS = ["source", "doc_id", "title", "edition", "clause", "page", "page_end", "score", "text"]
 
 
-def run(args: list[str], settings: Settings, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {
-        **os.environ,
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _environment(settings: Settings, env: dict[str, str]) -> dict[str, str]:
+    return {
         "QKDN_CORPUS": str(settings.corpus),
         "QKDN_INDEX": str(settings.index),
         "QKDN_MANIFEST": str(MANIFEST),
         **env,
     }
-    return subprocess.run(
+
+
+def run(args: list[str], settings: Settings, **env: str) -> Done:
+    """The command line in this process, through ``main(argv, stdout=)``, with the
+    settings given as the QKDN_* variables it reads."""
+    saved = dict(os.environ)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.update(_environment(settings, env))
+        with contextlib.redirect_stderr(err):
+            try:
+                code = main(args, stdout=out)
+            except SystemExit as exit:  # argparse's usage errors
+                code = int(exit.code or 0)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return Done(code, out.getvalue(), err.getvalue())
+
+
+def run_process(args: list[str], settings: Settings, **env: str) -> Done:
+    """The command line as a user runs it: ``python -m qkdnassist`` in a process of its own."""
+    done = subprocess.run(
         [sys.executable, "-m", "qkdnassist", *args],
-        env=environ,
+        env={**os.environ, **_environment(settings, env)},
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
+    return Done(done.returncode, done.stdout, done.stderr)
 
 
 def test_search_json_has_the_documented_shape(subset_index: Settings) -> None:
@@ -109,7 +142,7 @@ def test_ingest_json_and_exit_code_2_when_some_files_fail(tmp_path: Path, sample
 def test_errors_are_one_clear_line_and_exit_1(
     subset_index: Settings, args: list[str], env: dict[str, str], message: str
 ) -> None:
-    done = run(args, subset_index, **env)
+    done = run_process(args, subset_index, **env)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
@@ -219,3 +252,18 @@ def test_define_shows_each_bodys_definition(subset_index: Settings) -> None:
     assert all(d["doc_id"] and d["page"] >= 1 and d["quote"] for d in report["definitions"])
     done = run(["define", "KME"], subset_index)
     assert done.returncode == 0 and "ETSI GS QKD 014 V1.1.1, clause 3." in done.stdout
+
+
+def test_remove_takes_a_document_out_of_the_index_and_the_corpus(tmp_path: Path, sample_corpus: Path) -> None:
+    summary = "itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt"
+    corpus = copy_subset(sample_corpus, tmp_path / "corpus", (summary, "ietf/draft-irtf-qirg-principles-11.txt"))
+    settings = Settings(corpus=corpus, index=tmp_path / "index")
+    assert run(["ingest"], settings).returncode == 0
+    done = run(["remove", summary], settings)
+    assert done.returncode == 0 and f"removed {summary}" in done.stdout
+    assert [r["source"] for r in json.loads(run(["docs", "--json"], settings).stdout)] == [
+        "ietf/draft-irtf-qirg-principles-11.txt"
+    ]
+    assert not (corpus / summary).exists()
+    again = run(["remove", summary], settings)
+    assert again.returncode == 1 and f"no indexed document is '{summary}'" in again.stderr

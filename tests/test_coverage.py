@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from qkdnassist.app.render import coverage_json
 from qkdnassist.errors import QkdnError
 from qkdnassist.search.quotes import check_citation
 from qkdnassist.search.retrieve import Searcher
@@ -19,7 +20,6 @@ from qkdnassist.workflows.coverage import (
     matrix_csv,
     matrix_json,
     matrix_markdown,
-    report_json,
     split_topic,
 )
 
@@ -106,7 +106,7 @@ def test_empty_topics_are_refused(checker: CoverageChecker) -> None:
 
 def test_json_and_matrix_exports(checker: CoverageChecker) -> None:
     reports = [checker.check("key delivery API"), checker.check("Bell pair entanglement")]
-    shape = report_json(reports[0])
+    shape = coverage_json(reports[0])
     assert list(shape)[:3] == ["topic", "verdict", "bodies"]
     for d in shape["documents"]:  # type: ignore[attr-defined]
         assert list(d) == ["source", "doc_id", "body", "status", "evidence"]

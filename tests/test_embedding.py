@@ -36,6 +36,7 @@ def test_a_model_folder_can_be_named_instead(tmp_path: Path) -> None:
     assert resolve_model_path("BAAI/bge-small-en-v1.5") == "BAAI/bge-small-en-v1.5"
 
 
+@pytest.mark.slow  # starts a fresh interpreter that imports the model stack
 def test_a_missing_model_is_a_clear_offline_error() -> None:
     with pytest.raises(EmbeddingError, match="offline"):
         _ = Embedder("no-such-org/no-such-model").model
@@ -58,6 +59,7 @@ def test_embeddings_are_normalised_and_meaningful(embedder: Embedder) -> None:
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
 
 
+@pytest.mark.slow  # loads the model twice
 def test_onnx_runtime_matches_sentence_transformers(tmp_path: Path) -> None:
     texts = [
         "QKD",

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from qkdnassist.answer.calibration import Logistic, calibration
-from qkdnassist.answer.evidence import Located, Scored, choose, features, mark_value, render, score_candidates
+from qkdnassist.answer.compose import mark_value, render
+from qkdnassist.answer.evidence import Located, Scored, choose, features, score_candidates
 from qkdnassist.answer.qtypes import question_type, values
 from qkdnassist.answer.query import QueryTerms
 from qkdnassist.answer.statements import candidates, complete, flags, restates

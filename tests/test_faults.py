@@ -18,7 +18,7 @@ import pytest
 from conftest import MANIFEST, copy_subset
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
-from qkdnassist.ingest import ingest
+from qkdnassist.indexing import ingest
 from qkdnassist.search.retrieve import Searcher
 from qkdnassist.store.index import Index
 from test_ingest import SMALL, consistent
@@ -58,7 +58,8 @@ def test_ingest_killed_at_random_points_always_recovers(
         index = Index(index_dir)
         assert set(before) <= {r.source for r in index.documents()}, f"run {run}: a document was lost"
         for record in index.documents():  # every visible document is whole
-            rows = index.db.execute("SELECT COUNT(*) FROM chunks WHERE source=?", (record.source,)).fetchone()[0]
+            query = index.records.db.execute("SELECT COUNT(*) FROM chunks WHERE source=?", (record.source,))
+            rows = query.fetchone()[0]
             assert rows == record.chunks, f"run {run}: {record.source} half-indexed"
         index.close()
     assert kills >= 2, "the random delays should interrupt most runs"

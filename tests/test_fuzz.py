@@ -213,6 +213,7 @@ def byte_mutations(draw: st.DrawFn, base: bytes, structural: bool) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.slow  # reads a whole sample PDF (many times): minutes, not seconds
 @fuzz_settings(examples=60, seconds=20)
 @given(data=st.data())
 def test_mutated_sample_pdf_reads_or_raises_read_error(folder: Path, etsi_bytes: bytes, data: st.DataObject) -> None:
@@ -220,6 +221,7 @@ def test_mutated_sample_pdf_reads_or_raises_read_error(folder: Path, etsi_bytes:
     check_read(folder, "qkd014.pdf", data.draw(byte_mutations(etsi_bytes, structural=False)), "pdf-sample")
 
 
+@pytest.mark.slow  # reads a whole sample PDF (many times): minutes, not seconds
 @fuzz_settings(examples=120, seconds=20)
 @given(data=st.data())
 def test_structurally_mutated_pdf_reads_or_raises_read_error(

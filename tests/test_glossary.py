@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from qkdnassist.app.render import definition_json
 from qkdnassist.citations import format_citation
 from qkdnassist.config import Settings
 from qkdnassist.search.quotes import check_citation
@@ -23,10 +24,10 @@ from qkdnassist.workflows.glossary import (
     clause_lines,
     define,
     definition_citation,
-    definition_json,
     differs,
 )
-from qkdnassist.workflows.terms import abbreviation_like, clause_kind, expansion_of, parse_entries
+from qkdnassist.workflows.lexicon import abbreviation_like, expansion_of
+from qkdnassist.workflows.terms import clause_kind, parse_entries
 
 # --- literal snippets, copied from the sample documents' stored page texts -----------
 
@@ -535,11 +536,15 @@ def test_the_glossary_is_saved_with_the_index_for_the_next_process(
         patch.setattr(glossary_module, "_extract", no_parsing)
         assert Glossary.build(Index(copy)).definitions == built.definitions
 
-    # A stale or broken file is parsed again, and replaced.
+    # A stale or broken file is parsed again by the reader — which never writes: the
+    # writer replaces the file (save_glossary, when a change to the index ends).
     for damage in ('{"generation": -5, "definitions": []}', "{broken", '{"generation": 0}'):
         saved.write_text(damage)
         index = Index(copy)
         if damage.startswith('{"generation": 0'):
-            saved.write_text(json.dumps({"generation": index.generation, "definitions": [{"term": 1}]}))
+            damage = json.dumps({"generation": index.generation, "definitions": [{"term": 1}]})
+            saved.write_text(damage)
         assert Glossary.build(index).definitions == built.definitions
+        assert saved.read_text() == damage
+        glossary_module.save_glossary(index)
         assert json.loads(saved.read_text())["generation"] == index.generation

@@ -30,12 +30,13 @@ from hypothesis import strategies as st
 from conftest import corpus_file
 from qkdnassist.answer import Assistant
 from qkdnassist.answer.sanitize import WITHHELD, sanitize
-from qkdnassist.app.ui import UPLOAD_TYPES, safe_upload_name, store_uploads
 from qkdnassist.config import Settings
 from qkdnassist.errors import QkdnError, ReadError
+from qkdnassist.limits import UPLOAD_TYPES
 from qkdnassist.readers import pdf, read_pages
 from qkdnassist.readers.limits import MAX_PAGES
 from qkdnassist.search.retrieve import Searcher
+from qkdnassist.workflows.library import Upload, safe_upload_name, store_uploads
 
 ETSI_014 = "etsi/gs_qkd_014_v1.1.1.pdf"
 GIB = 2**30
@@ -517,14 +518,6 @@ def test_any_upload_name_is_refused_or_made_safe(name: str) -> None:
         assert len(cleaned.encode()) <= 200, (candidate, cleaned)
 
 
-class Upload:
-    """What Gradio hands over: a temporary file and the name the user gave it."""
-
-    def __init__(self, path: Path, orig_name: str) -> None:
-        self.name = str(path)
-        self.orig_name = orig_name
-
-
 @pytest.fixture
 def tmp_corpus(tmp_path: Path) -> Settings:
     (tmp_path / "corpus").mkdir()
@@ -694,7 +687,7 @@ def test_an_odd_question_is_answered_or_refused_in_bounded_time(searcher: Search
 
 
 def test_a_long_word_in_a_question_is_parsed_in_linear_time() -> None:
-    code = "from qkdnassist.search.retrieve import parse_refs; parse_refs('a' * 100_000, [])"
+    code = "from qkdnassist.search.refs import parse_refs; parse_refs('a' * 100_000, [])"
     finishes_within(10, code, "parse_refs of a 100,000-letter word")
 
 

@@ -71,3 +71,40 @@ def test_the_package_has_no_import_cycle() -> None:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_every_module_imports_and_importing_the_package_loads_nothing_heavy() -> None:
+    import importlib
+    import subprocess
+    import sys
+
+    for name in sorted(import_graph()):
+        if not name.endswith("__main__"):
+            importlib.import_module(name)
+    code = (
+        "import sys, qkdnassist, qkdnassist.answer, qkdnassist.app.ui; "
+        "print(sorted(m for m in ('chromadb', 'gradio', 'torch', 'llama_cpp', 'bm25s') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
+def test_modules_stay_small_and_sql_stays_in_the_store() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") <= 400, f"{path.name} has {text.count(chr(10))} lines (at most 400)"
+        if path.parent.name != "store":
+            assert ".execute(" not in text and "executemany(" not in text, f"SQL in {path}"
+
+
+def test_the_imports_the_readme_shows_work() -> None:
+    import importlib
+    import re
+
+    readme = (PACKAGE.parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"^from (qkdnassist[\w.]*) import ([\w, ]+)$", readme, re.MULTILINE)
+    assert shown
+    for module, names in shown:
+        loaded = importlib.import_module(module)
+        for name in (n.strip() for n in names.split(",")):
+            assert hasattr(loaded, name), f"README: from {module} import {name}"

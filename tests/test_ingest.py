@@ -16,13 +16,14 @@ import pytest
 
 import failing_workers
 from conftest import MANIFEST, copy_subset
-from qkdnassist import ingest as ingest_module
+from qkdnassist import indexing as ingest_module
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
 from qkdnassist.errors import IndexStoreError, QkdnError
-from qkdnassist.ingest import ingest
+from qkdnassist.indexing import ingest
 from qkdnassist.search.retrieve import Searcher
 from qkdnassist.store.index import Index
+from qkdnassist.store.writer import IndexWriter
 
 SMALL = (
     "gov/anssi_bsi_nlncsa_sma_position_paper_qkd_2024.pdf",
@@ -40,7 +41,7 @@ def small(tmp_path: Path, sample_corpus: Path) -> Settings:
 
 def consistent(index: Index) -> tuple[int, int]:
     """Chunk rows and vectors; they must match one to one."""
-    rows = {r[0] for r in index.db.execute("SELECT id FROM chunks")}
+    rows = {r[0] for r in index.records.db.execute("SELECT id FROM chunks")}
     vectors = set(index.collection.get(include=[])["ids"])
     assert rows == vectors, "records and vectors disagree (duplicates or orphans)"
     return len(rows), len(vectors)
@@ -290,18 +291,21 @@ def test_keyword_tokens_are_kept_with_the_chunks_and_refilled_when_missing_or_st
 ) -> None:
     ingest(settings=small, embedder=embedder)
     index = Index(small.index)
-    assert index.db.execute("SELECT COUNT(*) FROM chunks WHERE tokens IS NULL").fetchone()[0] == 0
+    assert index.records.db.execute("SELECT COUNT(*) FROM chunks WHERE tokens IS NULL").fetchone()[0] == 0
     query = "trusted nodes distance limitations end-to-end security"
-    fresh = index.rebuild_keyword().scores(query)
+    with IndexWriter(index) as writer:
+        fresh = writer.rebuild_keyword().scores(query)
 
     # An index written before tokens were kept, or by another tokenizer version.
     for damage in ("UPDATE chunks SET tokens=NULL", "UPDATE meta SET value='old' WHERE key='tokenizer'"):
-        index.db.execute(damage)
-        index.db.execute("UPDATE chunks SET tokens='zebra' WHERE tokens IS NOT NULL")
-        np.testing.assert_allclose(index.rebuild_keyword().scores(query), fresh, rtol=1e-6)
-        assert index.db.execute("SELECT COUNT(*) FROM chunks WHERE tokens IS NULL OR tokens='zebra'").fetchone()[0] == 0
+        index.records.db.execute(damage)
+        index.records.db.execute("UPDATE chunks SET tokens='zebra' WHERE tokens IS NOT NULL")
+        with IndexWriter(index) as writer:
+            np.testing.assert_allclose(writer.rebuild_keyword().scores(query), fresh, rtol=1e-6)
+        rows = index.records.db.execute("SELECT COUNT(*) FROM chunks WHERE tokens IS NULL OR tokens='zebra'")
+        assert rows.fetchone()[0] == 0
 
-    # A searcher that cannot write (read-only or busy records) still gets its keyword index.
-    index.db.execute("UPDATE chunks SET tokens=NULL")
-    index.db.execute("PRAGMA query_only=ON")
-    np.testing.assert_allclose(index.rebuild_keyword().scores(query), fresh, rtol=1e-6)
+    # A reader never writes: with tokens missing, it builds its keyword index in memory.
+    index.records.db.execute("UPDATE chunks SET tokens=NULL")
+    index.records.db.execute("PRAGMA query_only=ON")
+    np.testing.assert_allclose(index.build_keyword().scores(query), fresh, rtol=1e-6)

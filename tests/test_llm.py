@@ -18,7 +18,8 @@ from langchain_openai import ChatOpenAI
 from conftest import free_port
 from qkdnassist.config import Settings
 from qkdnassist.errors import LLMError
-from qkdnassist.llm import BUNDLED_GGUF, LlamaCppChat, chat_model, describe_llm, llm_errors, resolve_gguf
+from qkdnassist.gguf import BUNDLED_GGUF, loaded_model, resolve_gguf
+from qkdnassist.llm import LlamaCppChat, chat_model, describe_llm, llm_errors
 
 QUESTION = [SystemMessage("You are terse."), HumanMessage("What is the capital of France?")]
 COUNT = "Count from 1 to 10, one number per line."
@@ -121,8 +122,21 @@ def local_chat(smollm2_gguf: Path) -> LlamaCppChat:
 
 @pytest.mark.slow
 def test_llamacpp_invoke_answers(local_chat: LlamaCppChat) -> None:
+    # What the model itself says to the same chat, asked through llama_cpp directly: the
+    # wrapper must pass the roles and the limits through unchanged. (Whether a 135M
+    # model knows Paris depends on the llama.cpp build: it is not this code's property.)
+    model = loaded_model(local_chat.model_path, local_chat.n_ctx, local_chat.n_threads)
+    with model.lock:
+        direct = model.llama.create_chat_completion(
+            messages=[
+                {"role": "system", "content": "You are terse."},
+                {"role": "user", "content": QUESTION[1].content},
+            ],
+            temperature=0,
+            max_tokens=24,
+        )
     reply = local_chat.invoke(QUESTION)
-    assert "Paris" in text_of(reply)
+    assert text_of(reply).strip() and text_of(reply) == direct["choices"][0]["message"]["content"]
     assert reply.usage_metadata is not None
     assert 0 < reply.usage_metadata["output_tokens"] <= 24
 
@@ -165,7 +179,20 @@ def test_openai_backend_invokes_through_the_llamacpp_server(llm_server_url: str)
     assert model is not None
     with llm_errors(settings):
         reply = model.invoke(QUESTION)
-    assert "Paris" in text_of(reply)
+    # The same chat through the official openai client gives the same reply: the
+    # backend passes roles and limits through unchanged.
+    import openai
+
+    direct = openai.OpenAI(base_url=llm_server_url, api_key="none").chat.completions.create(
+        model="smollm2",
+        messages=[
+            {"role": "system", "content": "You are terse."},
+            {"role": "user", "content": "What is the capital of France?"},
+        ],
+        temperature=0,
+        max_tokens=16,
+    )
+    assert text_of(reply).strip() and text_of(reply) == direct.choices[0].message.content
     # The answer is held to QKDN_LLM_MAX_TOKENS (the server reads max_tokens only).
     with llm_errors(settings):
         story = model.invoke("Write a long story about a dragon.")

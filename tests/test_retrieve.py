@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qkdnassist.errors import QkdnError
-from qkdnassist.search.retrieve import Searcher, doc_aliases, parse_refs
+from qkdnassist.search.refs import doc_aliases, parse_refs
+from qkdnassist.search.retrieve import Searcher
 from qkdnassist.types import DocumentInfo, DocumentRecord
 
 

@@ -27,9 +27,10 @@ from conftest import MANIFEST, copy_subset, free_port, stop, wait_or_fail
 from qkdnassist.config import Settings, load_settings
 from qkdnassist.embedding import Embedder
 from qkdnassist.errors import ConfigError, IndexStoreError
-from qkdnassist.ingest import ingest
+from qkdnassist.indexing import ingest
 from qkdnassist.search.retrieve import Searcher
-from qkdnassist.store.index import COLLECTION, Index
+from qkdnassist.store.index import Index
+from qkdnassist.store.vectors import COLLECTION
 from test_ingest import CountingEmbedder, consistent
 
 SMALL = (

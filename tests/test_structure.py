@@ -215,6 +215,7 @@ def test_etsi_014_table_of_contents_is_gone(read_document: Reader) -> None:
     assert not [block for block in blocks if block.page == 3], "page 3 is the table of contents only"
 
 
+@pytest.mark.slow  # reads whole sample PDFs: half a minute
 @pytest.mark.parametrize(
     ("relative", "clause", "title"),
     [
@@ -241,6 +242,7 @@ def test_principles_has_no_page_footers_or_running_header(read_document: Reader)
         assert not re.search(r"Kozlowski, et al\.\s+Expires", text)
 
 
+@pytest.mark.slow  # reads a whole sample PDF
 def test_fips_203_announcement_items_are_not_clauses(read_document: Reader) -> None:
     blocks = blocks_of(read_document, FIPS_203)
     announcement = [block for block in blocks if "Name of Standard" in block.text]
@@ -249,11 +251,13 @@ def test_fips_203_announcement_items_are_not_clauses(read_document: Reader) -> N
     assert not any("Name of Standard" in block.clause_title for block in blocks)
 
 
+@pytest.mark.slow  # reads a whole sample PDF
 def test_fips_204_clause_4_is_not_a_formula(read_document: Reader) -> None:
     titles = {block.clause_title for block in blocks_of(read_document, FIPS_204) if block.clause == "4"}
     assert titles == {"4 Parameter Sets"}
 
 
+@pytest.mark.slow  # reads a whole sample PDF
 def test_gsma_pq03_numbered_requirements_are_not_clauses(read_document: Reader) -> None:
     found = clauses(blocks_of(read_document, GSMA_PQ03))
     assert not [block.clause_title for block in found.values() if " shall " in block.clause_title]

@@ -13,7 +13,7 @@ from pdfs import build_pdf, table_page
 from qkdnassist.answer import Assistant, check_citation
 from qkdnassist.config import Settings
 from qkdnassist.embedding import Embedder
-from qkdnassist.ingest import ingest
+from qkdnassist.indexing import ingest
 from qkdnassist.readers import read_pages
 from qkdnassist.readers.tables import has_rules, table_rows
 from qkdnassist.search.retrieve import Searcher

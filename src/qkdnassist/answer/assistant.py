@@ -26,21 +26,23 @@ import numpy as np
 from ..citations import format_citation, passage_citation
 from ..config import Settings
 from ..errors import QuestionError
+from ..limits import MAX_QUESTION_CHARS
 from ..search.quotes import QuoteLocator
-from ..search.retrieve import Searcher, foreign_documents, parse_refs
+from ..search.refs import foreign_documents, parse_refs
+from ..search.retrieve import Searcher
 from ..textnorm import is_stopword, tokenize
 from ..types import Answer, Chunk, DocumentRecord, Hit
 from .analysis import Analysis, analyse
 from .broad import per_document, render_broad, spans_bodies, spread
 from .calibration import Calibration, calibration
-from .evidence import NARROW, choose, locate, render
+from .compose import render
+from .evidence import NARROW, choose, locate
 from .qtypes import question_type
 
 __all__ = ["MAX_QUESTION_CHARS", "Assistant", "Filters", "History", "standalone_query", "turns"]
 
 History = Sequence[tuple[str, str]] | Sequence[Mapping[str, Any]]
 
-MAX_QUESTION_CHARS = 4000  # a question, not a document (drafts go to the coverage check)
 _ANAPHORA = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|there|same|former|latter)\b", re.I)
 _BROAD_PER_DOCUMENT = 2  # passages examined per document for a broad question
 

@@ -10,10 +10,10 @@ question asks for (:mod:`.qtypes`), and where its passage ranked. A candidate th
 restates the question, asks one, requests contributions or is boilerplate is never
 used.
 
-The lead statement opens the answer, with the value asked for in bold; up to four
-supporting statements follow, grouped by document. Each is located on its page before
-it is shown: a statement that cannot be located is never cited, and one that runs
-over a page is cited in a part per page.
+The lead statement opens the answer (written by :mod:`.compose`); up to four
+supporting statements follow. Each is located on its page before it is shown: a
+statement that cannot be located is never cited, and one that runs over a page is
+cited in a part per page.
 
 This module does not retrieve, and does not decide whether to answer at all.
 """
@@ -26,13 +26,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..citations import format_document, format_location
 from ..search.quotes import QuoteLocator, check_citation
-from ..textnorm import is_stopword, tokenize
-from ..types import Chunk, Citation, DocumentRecord, Hit, Statement
+from ..textnorm import tokenize
+from ..types import Chunk, Citation, DocumentRecord, Hit
 from .calibration import Logistic
 from .qtypes import QuestionType, values
-from .query import QueryTerms, singular
+from .query import QueryTerms, content_words, singular
 from .statements import Candidate, candidates, complete, flags
 
 __all__ = [
@@ -42,8 +41,6 @@ __all__ = [
     "choose",
     "features",
     "locate",
-    "mark_value",
-    "render",
     "score_candidates",
 ]
 
@@ -98,10 +95,6 @@ class Scored:
         return not self.flag
 
 
-def _content(text: str) -> set[str]:
-    return {t for t in tokenize(text, pairs=False) if not is_stopword(t) and len(t) > 1}
-
-
 def _clause_words(chunk: Chunk) -> str:
     return " > ".join(chunk.clause_title.split(" > ")[-2:]) if chunk.clause_title else ""
 
@@ -113,7 +106,7 @@ def _value_present(candidate: Candidate, qtype: QuestionType, question: str) -> 
     table row's cells may be bare numbers under their header."""
     text = candidate.text
     asked = question.casefold()
-    question_words = {singular(w) for w in _content(question)}
+    question_words = {singular(w) for w in content_words(question)}
     for kind in qtype.values[:3]:
         spans = values(text, kind)
         if kind in ("size", "count") and candidate.kind == "row":
@@ -125,7 +118,7 @@ def _value_present(candidate: Candidate, qtype: QuestionType, question: str) -> 
             if kind == "count" and candidate.kind != "row":
                 before = text[:start].split()[-3:]
                 after = text[end:].split()[:3]
-                near = {singular(w) for w in _content(" ".join(before + after))}
+                near = {singular(w) for w in content_words(" ".join(before + after))}
                 if not near & question_words:
                     continue  # "69 propositions", "four Thematic Hubs": a number of the things asked about
             return True
@@ -162,8 +155,8 @@ def features(
     passage = passage_tokens if passage_tokens is not None else set(tokenize(candidate.chunk.text))
     rare = terms.rare
     rare_total = sum(rare.values()) or 1.0
-    question_words = _content(question)
-    words = _content(text)
+    question_words = content_words(question)
+    words = content_words(text)
     narrow = bool(NARROW & set(qtype.values))
     value = _value_present(candidate, qtype, question) if qtype.values else False
     return {
@@ -387,115 +380,3 @@ def _merge_same_page(citations: list[Citation], locator: QuoteLocator) -> list[C
                 continue
         merged.append(replace(citation, n=(merged[-1].n + 1) if merged else citation.n))
     return merged
-
-
-_MARKABLE = (
-    "url",
-    "method",
-    "status",
-    "size",
-    "count",
-    "date",
-    "duration",
-    "percentage",
-    "place",
-    "person",
-    "organisation",
-    "name",
-)
-
-
-def mark_value(text: str, qtype: QuestionType, question: str, header: str = "") -> str:
-    """``text`` with the value the question asks for in bold (Markdown ``**``); the
-    text unchanged when the question asks for no markable value or none is found.
-
-    In a table row, the cell under the column whose header shares most of the
-    question's words is preferred.
-    """
-    kinds = [k for k in qtype.values if k in _MARKABLE]
-    if not kinds:
-        return text
-    asked = question.casefold()
-    preferred = _preferred_cell(text, header, question)
-    for kind in kinds[:3]:
-        spans = [(a, b) for a, b in values(text, kind) if text[a:b].casefold() not in asked and b - a >= 1]
-        if not spans:
-            continue
-        if preferred is not None:
-            inside = [(a, b) for a, b in spans if preferred[0] <= a and b <= preferred[1]]
-            spans = inside or spans
-        a, b = spans[0]
-        while b > a and text[b - 1] in ".,;:":
-            b -= 1  # a value, not its sentence's punctuation
-        return f"{text[:a]}**{text[a:b]}**{text[b:]}"
-    return text
-
-
-def _preferred_cell(row: str, header: str, question: str) -> tuple[int, int] | None:
-    """The span of the row's cell under the header column that best matches the question."""
-    if " | " not in row or " | " not in header:
-        return None
-    cells, names = row.split(" | "), header.split(" | ")
-    if len(cells) != len(names):
-        return None
-    wanted = _content(question)
-    best = max(range(len(names)), key=lambda i: (len(_content(names[i]) & wanted), -i))
-    if not _content(names[best]) & wanted:
-        return None
-    start = sum(len(c) + 3 for c in cells[:best])
-    return start, start + len(cells[best])
-
-
-_NOTE = "_Extractive answer: quoted from the documents, not written by a model._"
-
-
-def render(located: Sequence[Located], qtype: QuestionType, question: str) -> tuple[str, list[Statement]]:
-    """The answer text: the lead statement (value in bold) with its citation, then the
-    supporting statements grouped by document; and the statements, lead first."""
-    if not located:
-        return "", []
-    lead, rest = located[0], located[1:]
-    statements = [Statement(lead.text, tuple(c.n for c in lead.citations))]
-    lines = [_statement_line(lead, qtype, question, lead=True)]
-    lines.append(f"— {_where(lead.citations)}")
-    groups: dict[str, list[Located]] = {}
-    for item in rest:
-        groups.setdefault(item.citations[0].source, []).append(item)
-    if groups:
-        lines += ["", "Supporting passages:"]
-    for items in groups.values():
-        lines.append(f"{format_document(items[0].citations[0])}:")
-        for item in items:
-            lines.append(f"- {_statement_line(item, qtype, question)} ({_locations(item.citations)})")
-            statements.append(Statement(item.text, tuple(c.n for c in item.citations)))
-    lines += ["", _NOTE]
-    return "\n".join(lines), statements
-
-
-def _markers(citations: Sequence[Citation]) -> str:
-    return "".join(f"[{c.n}]" for c in citations)
-
-
-def _statement_line(item: Located, qtype: QuestionType, question: str, *, lead: bool = False) -> str:
-    candidate = item.candidate
-    shown = mark_value(item.text, qtype, question, candidate.header) if lead else item.text
-    if candidate.kind == "row" and (candidate.caption or candidate.header):
-        table = " — ".join(p for p in (candidate.caption, candidate.header) if p)
-        return (
-            f"{table}:\n  “{shown}” {_markers(item.citations)}"
-            if lead
-            else f"{table}: “{shown}” {_markers(item.citations)}"
-        )
-    if candidate.kind == "list" and len(item.parts) > 1:
-        head, *items = item.parts
-        body = "\n".join(f"  {i}" for i in items)
-        return f"“{head}”\n{body} {_markers(item.citations)}"
-    return f"“{shown}” {_markers(item.citations)}"
-
-
-def _locations(citations: Sequence[Citation]) -> str:
-    return "; ".join(format_location(c) for c in citations)
-
-
-def _where(citations: Sequence[Citation]) -> str:
-    return f"{format_document(citations[0])}, {_locations(citations)}"

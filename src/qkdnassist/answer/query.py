@@ -19,7 +19,7 @@ from functools import cached_property
 from ..store.keyword import KeywordIndex
 from ..textnorm import is_stopword, tokenize
 
-__all__ = ["ORDINALS", "QueryTerms", "singular"]
+__all__ = ["ORDINALS", "QueryTerms", "content_words", "singular"]
 
 _PARTS = re.compile(r"[a-z0-9]+")
 _NAMED_NUMBER = re.compile(r"\b([A-Z][A-Z]+) (\d+(?:\.\d+)*)\b")
@@ -160,6 +160,11 @@ def _unseen_names(query: str, keyword: KeywordIndex) -> tuple[str, ...]:
         if any(df == 0 for df in keyword.document_frequency(pairs).values()):
             names.append(" ".join(words))  # its words never stand together in the corpus
     return tuple(names)
+
+
+def content_words(text: str) -> set[str]:
+    """The words of ``text`` that carry content: tokens without stop words and single characters."""
+    return {t for t in tokenize(text, pairs=False) if not is_stopword(t) and len(t) > 1}
 
 
 def singular(token: str) -> str:

@@ -11,14 +11,13 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
 from .. import __version__
 from ..config import Settings, load_settings
-from ..errors import QkdnError
-from ..types import Answer, Hit, IngestReport
+from ..errors import NoIndexError, QkdnError, UsageError
+from .render import answer_json, coverage_json, definition_json, document_json, hit_json, ingest_json, passage_place
 
 EXIT_ERROR = 1
 EXIT_PARTIAL = 2
@@ -75,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("term")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
+    p = sub.add_parser("remove", help="remove a document from the index and the corpus folder")
+    p.add_argument("source", help="the document's source, as 'docs' lists it")
+
     p = sub.add_parser("docs", help="list indexed documents")
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
@@ -102,7 +104,11 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             return _liaison(args, settings, out)
         if args.command == "define":
             return _define(args, settings, out)
+        if args.command == "remove":
+            return _remove(args, settings, out)
         if args.command == "serve":
+            from .serve import serve
+
             return serve(settings, host=args.host, port=args.port)
         return _docs(args, settings, out)
     except QkdnError as exc:
@@ -114,24 +120,17 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     except BrokenPipeError:  # the reader of our output went away (| head)
         sys.stderr.close()
         return 0
+    finally:
+        gguf = sys.modules.get("qkdnassist.gguf")  # imported only if a command used a local model
+        if gguf is not None:
+            gguf.close_models()
 
 
 # --- ingest ----------------------------------------------------------------------------
 
 
-def report_json(report: IngestReport) -> dict[str, Any]:
-    """The documented JSON shape of an ingest report."""
-    return {
-        "indexed": [asdict(f) for f in report.indexed],
-        "unchanged": list(report.unchanged),
-        "removed": list(report.removed),
-        "failed": [asdict(f) for f in report.failed],
-        "seconds": report.seconds,
-    }
-
-
 def _ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from ..ingest import ingest
+    from ..indexing import ingest
 
     bar = _ProgressBar() if sys.stderr.isatty() else None
     try:
@@ -142,7 +141,7 @@ def _ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         if bar:
             bar.close()
     if args.json:
-        out.write(json.dumps(report_json(report), ensure_ascii=False) + "\n")
+        out.write(json.dumps(ingest_json(report), ensure_ascii=False) + "\n")
     else:
         for f in report.indexed:
             out.write(f"indexed    {f.source}  ({f.doc_id}; {f.pages} pages, {f.chunks} chunks)\n")
@@ -179,39 +178,23 @@ class _ProgressBar:
 # --- search ----------------------------------------------------------------------------
 
 
-def hit_json(hit: Hit) -> dict[str, Any]:
-    """The documented JSON shape of a search hit."""
-    c = hit.chunk
-    return {
-        "source": c.source,
-        "doc_id": c.doc_id,
-        "title": c.title,
-        "edition": c.edition,
-        "clause": c.clause,
-        "page": c.page,
-        "page_end": c.page_end,
-        "score": hit.score,
-        "text": c.text,
-    }
-
-
 def _lines(path: Path) -> list[str]:
     """The non-empty lines of a UTF-8 text file."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise QkdnError(f"cannot read {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise QkdnError(f"cannot read {path}: not UTF-8 text") from None
+        raise UsageError(f"cannot read {path}: not UTF-8 text") from None
     return [line.strip() for line in lines if line.strip()]
 
 
 def _search(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if bool(args.query) == bool(args.queries):
-        raise QkdnError("give either a QUERY or --queries FILE")
+        raise UsageError("give either a QUERY or --queries FILE")
     k = args.k if args.k is not None else settings.search_k
     if not 1 <= k <= 200:
-        raise QkdnError("-k must be from 1 to 200")
+        raise UsageError("-k must be from 1 to 200")
     queries = _lines(args.queries) if args.queries else [args.query]
     from ..search.retrieve import Searcher
 
@@ -223,9 +206,7 @@ def _search(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             continue
         for n, hit in enumerate(hits, start=1):
             c = hit.chunk
-            where = f"clause {c.clause}, " if c.clause else ""
-            pages = f"p. {c.page}" if c.page == c.page_end else f"pp. {c.page}-{c.page_end}"
-            out.write(f"[{n}] {c.doc_id} {c.edition}, {where}{pages}  ({c.source}, score {hit.score:.4f})\n")
+            out.write(f"[{n}] {passage_place(c)}  ({c.source}, score {hit.score:.4f})\n")
             snippet = " ".join(c.text.split())
             out.write(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}\n")
     return 0
@@ -234,34 +215,12 @@ def _search(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 # --- ask -------------------------------------------------------------------------------
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The documented JSON shape of an answer."""
-    return {
-        "question": answer.question,
-        "answer": answer.text,
-        "abstained": answer.abstained,
-        "mode": answer.mode,
-        "citations": [
-            {
-                "n": c.n,
-                "source": c.source,
-                "doc_id": c.doc_id,
-                "edition": c.edition,
-                "clause": c.clause,
-                "page": c.page,
-                "quote": c.quote,
-            }
-            for c in answer.citations
-        ],
-    }
-
-
 def _ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ..answer import Assistant
     from ..citations import format_citation
 
     if bool(args.question) == bool(args.questions):
-        raise QkdnError("give either a QUESTION or --questions FILE")
+        raise UsageError("give either a QUESTION or --questions FILE")
     questions = _lines(args.questions) if args.questions else [args.question]
     assistant = Assistant.from_settings(settings)
     filters = {"body": args.body, "doc": args.doc}
@@ -286,13 +245,13 @@ def _ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def _coverage(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ..answer import Assistant
-    from ..workflows.coverage import CoverageChecker, matrix_csv, matrix_json, matrix_markdown, report_json
+    from ..workflows.coverage import CoverageChecker, matrix_csv, matrix_json, matrix_markdown
 
     if bool(args.topic) == bool(args.topics):
-        raise QkdnError("give either a TOPIC or --topics FILE")
+        raise UsageError("give either a TOPIC or --topics FILE")
     writers = {".csv": matrix_csv, ".md": matrix_markdown, ".json": matrix_json}
     if args.matrix and args.matrix.suffix.lower() not in writers:
-        raise QkdnError(f"--matrix must end in .csv, .md or .json, not {args.matrix.name!r}")
+        raise UsageError(f"--matrix must end in .csv, .md or .json, not {args.matrix.name!r}")
     topics = _lines(args.topics) if args.topics else [args.topic]
     assistant = Assistant.from_settings(settings)
     checker = CoverageChecker(assistant.searcher, pieces=assistant.word_pieces)
@@ -301,7 +260,7 @@ def _coverage(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         report = checker.check(topic)
         reports.append(report)
         if args.json or args.topics:
-            out.write(json.dumps(report_json(report), ensure_ascii=False) + "\n")
+            out.write(json.dumps(coverage_json(report), ensure_ascii=False) + "\n")
             continue
         out.write(
             f"{report.topic}: {report.verdict}" + (f" ({', '.join(report.bodies)})" if report.bodies else "") + "\n"
@@ -324,25 +283,23 @@ def _write(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise QkdnError(f"cannot write {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _liaison(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ..answer import Assistant
-    from ..fileutil import sha256_file
-    from ..workflows.liaison import LiaisonFields, draft_reply, extract_questions, read_incoming, to_docx, to_markdown
+    from ..workflows.liaison import LiaisonFields, draft_reply, extract_questions, incoming_ls, to_docx, to_markdown
 
     if args.out.suffix.lower() not in (".docx", ".md"):
-        raise QkdnError(f"--out must end in .docx or .md, not {args.out.name!r}")
+        raise UsageError(f"--out must end in .docx or .md, not {args.out.name!r}")
     assistant = Assistant.from_settings(settings)
     incoming: dict[str, str] = {}
-    exclude: list[str] = []
+    exclude: tuple[str, ...] = ()
     if args.incoming:
         if not args.incoming.is_file():
-            raise QkdnError(f"cannot read {args.incoming}: no such file")
-        text, incoming = read_incoming(args.incoming)
-        digest = sha256_file(args.incoming)
-        exclude = [r.info.doc_id for r in assistant.searcher.documents() if r.sha256 == digest]
+            raise UsageError(f"cannot read {args.incoming}: no such file")
+        request = incoming_ls(args.incoming, assistant.searcher.documents())
+        text, incoming, exclude = request.text, request.fields, request.exclude
     else:
         text = "\n".join(_lines(args.questions))
     questions = extract_questions(text)
@@ -373,10 +330,10 @@ def _liaison(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def _define(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ..citations import format_citation
     from ..store.index import Index
-    from ..workflows.glossary import Glossary, define, definition_citation, definition_json
+    from ..workflows.glossary import Glossary, define, definition_citation
 
     if not (settings.index / "records.sqlite").is_file():
-        raise QkdnError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
+        raise NoIndexError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
     report = define(Glossary.build(Index.from_settings(settings)), args.term)
     if args.json:
         out.write(json.dumps(definition_json(report), ensure_ascii=False) + "\n")
@@ -394,22 +351,20 @@ def _define(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 # --- docs ------------------------------------------------------------------------------
 
 
+def _remove(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ..workflows.library import remove_document
+
+    remove_document(settings, args.source)
+    out.write(f"removed {args.source}\n")
+    return 0
+
+
 def _docs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ..store.index import Index
 
     records = Index.from_settings(settings).documents() if (settings.index / "records.sqlite").is_file() else []
     if args.json:
-        rows = [
-            {
-                "source": r.source,
-                **asdict(r.info),
-                "pages": r.pages,
-                "chunks": r.chunks,
-                "sha256": r.sha256,
-                "indexed_at": r.indexed_at,
-            }
-            for r in records
-        ]
+        rows = [document_json(r) for r in records]
         out.write(json.dumps(rows, ensure_ascii=False) + "\n")
         return 0
     if not records:
@@ -418,36 +373,6 @@ def _docs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         edition = f" {r.info.edition}" if r.info.edition else ""
         out.write(f"{r.info.doc_id}{edition} [{r.info.body or '?'}]  {r.pages} pages, {r.chunks} chunks  {r.source}\n")
     return 0
-
-
-def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> Any:
-    """Build the web app and serve it (until interrupted when ``block``; else return it).
-
-    The corpus folder is ingested in the background (incrementally: a second or so
-    when nothing changed) while the app is already usable; the status line shows the
-    progress, so a first start on an empty index serves at once and fills up.
-    """
-    from ..config import auth_users
-    from .ui import build_ui
-
-    users = auth_users(settings)
-    app = build_ui(settings)
-    state = app.qkdn_state
-    if settings.corpus.is_dir() and any(settings.corpus.iterdir()):
-        state.ingest_in_background()
-    app.queue(default_concurrency_limit=4)
-    settings.corpus.mkdir(parents=True, exist_ok=True)
-    app.launch(
-        server_name=host,
-        server_port=port,
-        show_error=True,
-        auth=users or None,
-        allowed_paths=[str(settings.corpus.resolve())],
-        max_file_size=f"{settings.upload_mb}mb",
-        prevent_thread_lock=not block,
-        quiet=not block,
-    )
-    return 0 if block else app
 
 
 if __name__ == "__main__":

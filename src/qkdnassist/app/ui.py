@@ -1,24 +1,19 @@
 """The Gradio app: ask (streaming chat with checked citations), check coverage, draft
 liaison replies, manage the library, and search — over the configured index.
 
-Gradio types stay in this module; the logic it calls (:mod:`.answer`, :mod:`.coverage`,
-:mod:`.liaison`, :mod:`.ingest`) knows nothing of them. Building the app loads nothing
-heavy; the model loads on the first question. Uploaded files are stored only inside
-the corpus folder, under a cleaned name; file links serve only files of the corpus.
+Gradio types stay in this module; the logic it calls (:mod:`..answer`, the workflows)
+knows nothing of them, and what it shows is rendered by :mod:`.views`. Building the app
+loads nothing heavy; the model loads on the first question. Uploaded files are stored
+only inside the corpus folder, under a cleaned name (:mod:`..workflows.library`).
 """
 
 from __future__ import annotations
 
 import html
 import os
-import re
-import shutil
 import tempfile
-import threading
-import time
-import unicodedata
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,155 +21,25 @@ from ..answer import Assistant
 from ..citations import format_citation
 from ..config import Settings
 from ..errors import QkdnError
+from ..limits import MAX_QUESTION_CHARS, UPLOAD_TYPES
 from ..search.retrieve import Searcher
 from ..store.index import Index
-from ..types import Answer, Citation, FileFailure, Hit, IngestReport
+from ..types import Answer, Citation
+from ..workflows.library import remove_document, store_uploads
+from .state import AppState
+from .views import (
+    failures_markdown,
+    format_answer_sources,
+    format_hits,
+    gradio_uploads,
+    heatmap_html,
+    library_rows,
+    passage_view,
+)
 
-__all__ = ["UPLOAD_TYPES", "AppState", "build_ui", "format_answer_sources", "format_hits", "safe_upload_name"]
+__all__ = ["build_ui"]
 
 ALL = "(all)"
-UPLOAD_TYPES = (".pdf", ".docx", ".txt", ".md")
-# A stored name's stem is cut at this many characters, and the whole name at this many
-# UTF-8 bytes: file systems count bytes (255 on ext4, XFS, Btrfs), and 120 CJK characters
-# are already 360.
-UPLOAD_NAME_CHARS = 120
-UPLOAD_NAME_BYTES = 200
-_COLORS = {"covered": "#1a7f37", "partial": "#d4a72c", "not_found": "#eaeef2"}
-
-
-def format_hits(hits: list[Hit]) -> str:
-    """Hits as Markdown: a citation line, then the passage quoted."""
-    if not hits:
-        return "_No passage matches._"
-    parts = []
-    for n, hit in enumerate(hits, start=1):
-        c = hit.chunk
-        edition = f" {c.edition}" if c.edition else ""
-        clause = f", clause {c.clause}" if c.clause else ""
-        pages = f"p. {c.page}" if c.page == c.page_end else f"pp. {c.page}–{c.page_end}"
-        label = f" (printed {c.page_label})" if c.page_label and c.page_label != str(c.page) else ""
-        quote = "\n".join(f"> {line}" for line in c.text.splitlines() if line.strip())
-        parts.append(f"**[{n}] {c.doc_id}{edition}{clause}, {pages}{label}** — `{c.source}`\n\n{quote}")
-    return "\n\n---\n\n".join(parts)
-
-
-def format_answer_sources(answer: Answer) -> str:
-    """The citations of an answer as Markdown: the citation, the file, the quote."""
-    if answer.abstained:
-        head = "**Not covered by the indexed documents.** Nearest passages:\n\n"
-        return head + format_hits(list(answer.hits[:3]))
-    parts = [f"**[{c.n}] {format_citation(c)}** — `{c.source}`\n\n> {c.quote}" for c in answer.citations]
-    notes = "".join(f"\n\n_Note: {note}_" for note in answer.notes)
-    return ("\n\n".join(parts) or "_No citations._") + notes
-
-
-def safe_upload_name(name: str) -> str:
-    """A file name safe to store in the corpus folder: no folders, no "..", no control
-    or odd characters, a known suffix kept; the stem cut at 120 characters and the whole
-    name at 200 UTF-8 bytes.
-
-    >>> safe_upload_name("../../etc/passwd.pdf")
-    'passwd.pdf'
-    >>> safe_upload_name("C:\\\\docs\\\\LS 17 (draft).DOCX")
-    'LS 17 (draft).docx'
-
-    Raises:
-        QkdnError: nothing usable is left of the name, or its type is not accepted.
-    """
-    base = unicodedata.normalize("NFKC", name).replace("\\", "/").split("/")[-1]
-    stem, dot, suffix = base.rpartition(".")
-    suffix = f".{suffix.lower()}" if dot else ""
-    if suffix not in UPLOAD_TYPES:
-        raise QkdnError(f"{name!r}: only {', '.join(UPLOAD_TYPES)} files can be added")
-    stem = re.sub(r"[^\w .()\-]+", "_", stem).strip(" ._")[:UPLOAD_NAME_CHARS]
-    # "ignore" drops the bytes of a character the cut went through: none is split.
-    budget = UPLOAD_NAME_BYTES - len(suffix.encode())
-    stem = stem.encode()[:budget].decode(errors="ignore").rstrip(" ._")
-    if not stem:
-        raise QkdnError(f"{name!r}: the file name has nothing usable left")
-    return stem + suffix
-
-
-@dataclass
-class AppState:
-    """What the app shares between users: the assistant, and the background ingest."""
-
-    settings: Settings
-    assistant: Assistant
-    ingest_lock: threading.Lock = field(default_factory=threading.Lock)
-    ingest_status: str = ""
-    last_ingest: str = ""
-    failures: list[FileFailure] = field(default_factory=list)
-
-    @property
-    def searcher(self) -> Searcher:
-        return self.assistant.searcher
-
-    def status(self) -> str:
-        """The status line: index size, embedder, language model, last ingest."""
-        from ..llm import describe_llm
-
-        documents = self.searcher.documents()
-        chunks = sum(d.chunks for d in documents)
-        parts = [
-            f"{len(documents)} documents, {chunks} passages",
-            f"embedder: {self.settings.embed_model}",
-            f"LLM: {describe_llm(self.assistant.settings)}",
-        ]
-        if self.ingest_status:
-            parts.append(self.ingest_status)
-        elif self.last_ingest:
-            parts.append(f"last ingest: {self.last_ingest}")
-        return " · ".join(parts)
-
-    def ingest(self, paths: list[Path] | None, progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
-        """Ingest ``paths`` (default: the corpus) unless an ingest is already running.
-
-        Raises:
-            QkdnError: another ingest is running, or the ingest fails.
-        """
-        from ..ingest import ingest
-
-        if not self.ingest_lock.acquire(blocking=False):
-            raise QkdnError("an ingest is already running; try again when it has finished")
-        try:
-
-            def track(source: str, done: int, total: int) -> None:
-                self.ingest_status = f"ingesting {done}/{total} files"
-                if progress:
-                    progress(source, done, total)
-
-            self.ingest_status = "ingesting…"
-            # Its own connection: searches on the app's index never see an open transaction.
-            index = Index.from_settings(replace(self.settings, index=self.searcher.index.folder))
-            try:
-                report = ingest(
-                    paths, settings=self.settings, index=index, embedder=self.searcher.embedder, progress=track
-                )
-            finally:
-                index.close()
-            self.last_ingest = time.strftime("%Y-%m-%d %H:%M", time.localtime()) + (
-                f" ({len(report.indexed)} indexed, {len(report.failed)} failed)"
-            )
-            known = {f.source for f in report.failed}
-            self.failures = [f for f in self.failures if f.source not in known] + list(report.failed)
-            return report
-        finally:
-            self.ingest_status = ""
-            self.ingest_lock.release()
-
-    def ingest_in_background(self) -> threading.Thread:
-        """Index the corpus in a thread (first start on an empty index)."""
-
-        def run() -> None:
-            try:
-                self.ingest(None)
-            except QkdnError as exc:
-                self.last_ingest = f"failed: {exc}"
-
-        thread = threading.Thread(target=run, name="qkdnassist-first-ingest", daemon=True)
-        thread.start()
-        return thread
 
 
 def build_ui(settings: Settings, searcher: Searcher | None = None, assistant: Assistant | None = None) -> Any:
@@ -227,34 +92,6 @@ def _filters(state: AppState) -> tuple[list[str], list[str]]:
 # --- Ask --------------------------------------------------------------------------------
 
 
-def file_link(settings: Settings, source: str, page: int) -> str:
-    """A link that opens a corpus file at a page (only files inside the corpus are served)."""
-    path = (settings.corpus / source).resolve()
-    if not path.is_relative_to(settings.corpus.resolve()) or not path.is_file():
-        return ""
-    anchor = f"#page={page}" if path.suffix.lower() == ".pdf" else ""
-    return f"/gradio_api/file={path}{anchor}"
-
-
-def passage_view(state: AppState, citation: Citation) -> str:
-    """The cited page's text with the quote highlighted, and a link to the file at that page."""
-    pages = {p.number: p for p in state.searcher.index.pages(citation.source)}
-    page = pages.get(citation.page)
-    text = " ".join(page.text.split()) if page else ""
-    shown = html.escape(text)
-    quote = html.escape(citation.quote)
-    if quote and quote in shown:
-        shown = shown.replace(quote, f'<mark id="quote">{quote}</mark>', 1)
-    link = file_link(state.settings, citation.source, citation.page)
-    opener = (
-        f' — <a href="{link}" target="_blank" id="open-page">open the file at p. {citation.page}</a>' if link else ""
-    )
-    return (
-        f'<div id="passage"><p><b>[{citation.n}] {html.escape(format_citation(citation))}</b>{opener}</p>'
-        f'<p style="max-height:24em;overflow:auto">{shown}</p></div>'
-    )
-
-
 def _ask_tab(gr: Any, state: AppState) -> None:
     bodies, doc_ids = _filters(state)
     chat = gr.Chatbot(label="Conversation", elem_id="chat", height=380)
@@ -280,8 +117,9 @@ def _ask_tab(gr: Any, state: AppState) -> None:
         if not message:
             yield history, "", "_Ask a question about the indexed documents._", gr.update(choices=[], value=None), []
             return
-        if len(message) > 2000:
-            yield history, "", "**Error:** the question is longer than 2,000 characters.", gr.update(), []
+        if len(message) > MAX_QUESTION_CHARS:
+            notice = f"**Error:** the question is longer than {MAX_QUESTION_CHARS:,} characters."
+            yield history, "", notice, gr.update(), []
             return
         previous = list(history)
         history = [*previous, {"role": "user", "content": message}, {"role": "assistant", "content": ""}]
@@ -316,37 +154,8 @@ def _ask_tab(gr: Any, state: AppState) -> None:
 # --- Coverage ---------------------------------------------------------------------------
 
 
-def heatmap_html(reports: list[Any]) -> str:
-    """Topics × documents as a coloured table, documents grouped by body."""
-    from ..workflows.coverage import _columns
-
-    columns = _columns(reports)
-    head = "".join(
-        f'<th title="{html.escape(d.doc_id)}" style="writing-mode:vertical-rl;font-weight:normal;font-size:11px">'
-        f"{html.escape(d.body)}<br>{html.escape(d.doc_id)}</th>"
-        for d in columns
-    )
-    rows = []
-    for report in reports:
-        status = {d.doc_id: d.status for d in report.documents}
-        cells = "".join(
-            f'<td title="{status.get(d.doc_id, "not_found")}" class="{status.get(d.doc_id, "not_found")}" '
-            f'style="background:{_COLORS[status.get(d.doc_id, "not_found")]};min-width:18px"></td>'
-            for d in columns
-        )
-        rows.append(f"<tr><td>{html.escape(report.topic[:80])}</td>{cells}</tr>")
-    legend = " ".join(
-        f'<span style="background:{color};padding:0 8px;margin:0 4px"></span>{name.replace("_", " ")}'
-        for name, color in _COLORS.items()
-    )
-    return (
-        f'<div id="heatmap"><table style="border-collapse:separate;border-spacing:2px"><tr><th></th>{head}</tr>'
-        f"{''.join(rows)}</table><p>{legend}</p></div>"
-    )
-
-
 def _coverage_tab(gr: Any, state: AppState) -> None:
-    from ..workflows.coverage import CoverageChecker, matrix_csv, matrix_markdown
+    from ..workflows.coverage import CoverageChecker, matrix_csv, matrix_markdown, topics_of
 
     checker = CoverageChecker(state.searcher, pieces=state.assistant.word_pieces)
     topics = gr.Textbox(
@@ -367,13 +176,11 @@ def _coverage_tab(gr: Any, state: AppState) -> None:
         md_file = gr.File(label="Markdown", elem_id="coverage-md")
 
     def run(text: str) -> Any:
-        lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-        if not lines:
+        topics = topics_of(text)
+        if not topics:
             return "<p>Type one topic a line.</p>", [], None, None
-        # Several short lines are several topics; one long line or a paragraph is a draft.
-        as_topics = len(lines) > 1 and all(len(line.split()) <= 16 for line in lines)
         try:
-            reports = [checker.check(t) for t in (lines if as_topics else [" ".join(lines)])]
+            reports = [checker.check(t) for t in topics]
         except QkdnError as exc:
             return f"<p><b>Error:</b> {html.escape(str(exc))}</p>", [], None, None
         rows = [
@@ -402,13 +209,12 @@ def _coverage_tab(gr: Any, state: AppState) -> None:
 
 
 def _liaison_tab(gr: Any, state: AppState) -> None:
-    from ..fileutil import sha256_file
     from ..workflows.liaison import (
         ACTIONS,
         LiaisonFields,
         draft_reply,
         extract_questions,
-        read_incoming,
+        incoming_ls,
         to_docx,
         to_markdown,
     )
@@ -432,12 +238,11 @@ def _liaison_tab(gr: Any, state: AppState) -> None:
     def run(to: str, source: str, action: str, title: str, deadline: str, contact: str, text: str, upload: Any) -> Any:
         try:
             stated: dict[str, str] = {}
-            exclude: list[str] = []
+            exclude: tuple[str, ...] = ()
             if upload:
                 path = Path(upload if isinstance(upload, str) else upload.name)
-                text, stated = read_incoming(path)
-                digest = sha256_file(path)
-                exclude = [r.info.doc_id for r in state.searcher.documents() if r.sha256 == digest]
+                incoming = incoming_ls(path, state.searcher.documents())
+                text, stated, exclude = incoming.text, incoming.fields, incoming.exclude
             fields = LiaisonFields(
                 source=source,
                 title=title,
@@ -445,9 +250,7 @@ def _liaison_tab(gr: Any, state: AppState) -> None:
                 to=to or stated.get("Source", ""),
                 deadline=deadline,
                 contact=contact,
-                incoming=stated.get("Title", Path(upload if isinstance(upload, str) else upload.name).name)
-                if upload
-                else "",
+                incoming=stated.get("Title", path.name) if upload else "",
             )
             draft = draft_reply(state.assistant, extract_questions(text or ""), fields, exclude=exclude)
         except QkdnError as exc:
@@ -463,45 +266,6 @@ def _liaison_tab(gr: Any, state: AppState) -> None:
 
 
 # --- Library ----------------------------------------------------------------------------
-
-
-def library_rows(state: AppState) -> list[list[Any]]:
-    return [
-        [d.info.doc_id, d.info.body, d.info.edition, d.info.date, d.pages, d.chunks, d.source]
-        for d in state.searcher.documents()
-    ]
-
-
-def store_uploads(settings: Settings, files: list[Any], max_mb: int) -> tuple[list[Path], list[str]]:
-    """Copy uploaded files into ``corpus/uploads`` under safe names; returns the stored
-    paths and the refusals (by name, with the reason)."""
-    target = (settings.corpus / "uploads").resolve()
-    stored, refused = [], []
-    for item in files or []:
-        path = Path(item if isinstance(item, str) else item.name)
-        original = getattr(item, "orig_name", None) or path.name
-        try:
-            name = safe_upload_name(original)
-            if path.stat().st_size > max_mb * 1024 * 1024:
-                raise QkdnError(f"{original!r} is larger than {max_mb} MB")
-            target.mkdir(parents=True, exist_ok=True)
-            destination = (target / name).resolve()
-            if not destination.is_relative_to(target):
-                raise QkdnError(f"{original!r}: not a file name")
-            shutil.copyfile(path, destination)
-            stored.append(destination)
-        except QkdnError as exc:
-            refused.append(str(exc))
-        except OSError as exc:
-            refused.append(f"{original!r}: cannot store it ({exc.strerror})")
-    return stored, refused
-
-
-def failures_markdown(state: AppState) -> str:
-    """Files the app's ingests could not read, with the reason."""
-    if not state.failures:
-        return ""
-    return "**Files that could not be indexed:**\n\n" + "\n".join(f"- `{f.source}`: {f.reason}" for f in state.failures)
 
 
 def _library_tab(gr: Any, state: AppState, status: Any) -> None:
@@ -522,7 +286,7 @@ def _library_tab(gr: Any, state: AppState, status: Any) -> None:
         refresh = gr.Button("Refresh", elem_id="refresh")
 
     def add(files: list[Any], progress: Any = gr.Progress()) -> Any:  # noqa: B008 (Gradio's idiom)
-        stored, refused = store_uploads(state.settings, files, state.settings.upload_mb)
+        stored, refused = store_uploads(state.settings, gradio_uploads(files))
         lines = [f"- refused: {reason}" for reason in refused]
         if stored:
 
@@ -542,13 +306,13 @@ def _library_tab(gr: Any, state: AppState, status: Any) -> None:
     def drop(source: str | None) -> Any:
         if not source:
             return "_Choose a document to remove._", library_rows(state), gr.update(), state.status()
-        index = state.searcher.index
-        index.remove_document(source)
-        path = (state.settings.corpus / source).resolve()
-        if path.is_relative_to(state.settings.corpus.resolve()) and path.is_file():
-            path.unlink()  # or the next ingest of the corpus would add it again
+        try:
+            remove_document(replace(state.settings, index=state.searcher.index.folder), source)
+            done = f"- removed {source}"
+        except QkdnError as exc:
+            done = f"- **not removed** {source}: {exc}"
         sources = [d.source for d in state.searcher.documents()]
-        return f"- removed {source}", library_rows(state), gr.update(choices=sources, value=None), state.status()
+        return done, library_rows(state), gr.update(choices=sources, value=None), state.status()
 
     def reload() -> Any:
         sources = [d.source for d in state.searcher.documents()]

@@ -3,17 +3,17 @@ two bodies overlap.
 
 Every indexed document is examined on its own (:meth:`Searcher.search_each_document`),
 so a document that treats a topic in one clause is not hidden by another that mentions
-it fifty times. For each document the best passages are scored with three signals:
+it fifty times. For each document its best passages give five signals
+(:func:`document_signals`): how much of the topic the best passage covers, its dense
+similarity, how well a clause title matches, the strength of the second-best passage,
+and the document's best strength relative to the best document's. A logistic model
+fitted on the development topics (the ``coverage`` model of ``answer/calibration.json``,
+written by ``bench/coverage_eval.py --fit``) turns them into the probability that the
+document treats the topic; from its threshold the document counts.
 
-- ``coverage``: the weighted share of the topic's words the passage contains (rare
-  words weigh more, as in :mod:`.evidence`);
-- ``title``: the same share for the passage's clause title — a clause *about* the topic;
-- ``similarity``: the dense similarity of topic and passage.
-
-A document is **covered** when a clause is about the topic (its title matches, or two
-or more of its best passages in one clause match), **partial** when it treats the topic
-only in passing, and **not_found** otherwise. The thresholds were set on the
-development topics (``bench/questions/topics_dev.jsonl``, see docs/benchmarks.md).
+A counted document is **covered** when a clause is about the topic (its title matches,
+or two or more of its best passages in one clause match), **partial** when it treats the
+topic only in passing; the others are **not_found**.
 
 A long topic or a pasted draft is split into its requirements (sentences, list items);
 each is checked, and a document's status for the whole is its best status over them.
@@ -24,15 +24,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from ..answer.calibration import calibration
+from ..answer.calibration import Logistic, calibration
 from ..answer.evidence import choose, locate, score_candidates
 from ..answer.qtypes import QuestionType
 from ..answer.query import QueryTerms
+from ..errors import QuestionError
+from ..limits import TOPIC_WORDS
 from ..search.quotes import QuoteLocator
 from ..search.retrieve import Searcher
 from ..sentences import split_sentences
@@ -44,26 +45,17 @@ __all__ = [
     "DocumentCoverage",
     "Evidence",
     "Overlap",
+    "document_columns",
     "matrix_csv",
     "matrix_json",
     "matrix_markdown",
-    "report_json",
     "split_topic",
+    "topics_of",
 ]
 
 STATUSES = ("covered", "partial", "not_found")
 _RANK = {status: i for i, status in enumerate(STATUSES)}
 
-# Fitted on the development topics by bench/coverage_eval.py --fit (see docs/benchmarks.md).
-WEIGHTS = {
-    "coverage": 3.499,
-    "similarity": 4.821,
-    "title": 3.125,
-    "second": 5.22,
-    "relative": 4.892,
-}
-BIAS = -10.953
-THRESHOLD = 0.222  # probability from which a document counts as treating the topic
 TITLE = 0.5  # clause-title coverage from which a clause is about the topic
 
 
@@ -121,11 +113,20 @@ class CoverageReport:
     subtopics: tuple[CoverageReport, ...] = field(default=())
 
 
-_REQUIREMENT = re.compile(r"\b(?:shall|should|must|may|required?|requirements?)\b", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-•*–]|\(?[a-z0-9]{1,3}[).])\s+")
 
 
-def split_topic(topic: str, *, max_words: int = 16) -> list[str]:
+def topics_of(text: str) -> list[str]:
+    """What a pasted text asks to check: several short lines are several topics; one
+    long line or a paragraph is a draft, checked as one topic (split by
+    :func:`split_topic`)."""
+    lines = [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
+    if len(lines) > 1 and all(len(line.split()) <= TOPIC_WORDS for line in lines):
+        return lines
+    return [" ".join(lines)] if lines else []
+
+
+def split_topic(topic: str, *, max_words: int = TOPIC_WORDS) -> list[str]:
     """The requirements of a long topic or pasted draft text; a short topic is one part.
 
     Sentences and list items become parts; fragments too short to search on their own
@@ -153,19 +154,29 @@ class CoverageChecker:
         pieces: word-piece counts for :class:`~qkdnassist.evidence.QueryTerms` (the
             embedder's vocabulary; None treats every unknown word as a name).
         per_document: best passages examined per document.
+        model: the decision model (default: the fitted ``coverage`` model of
+            ``answer/calibration.json``, written by ``bench/coverage_eval.py --fit``).
     """
 
-    def __init__(self, searcher: Searcher, *, pieces: Callable[[str], int] | None = None, per_document: int = 4):
+    def __init__(
+        self,
+        searcher: Searcher,
+        *,
+        pieces: Callable[[str], int] | None = None,
+        per_document: int = 4,
+        model: Logistic | None = None,
+    ):
         self.searcher = searcher
         self.pieces = pieces
         self.per_document = per_document
+        self.model = model or calibration().coverage
         self.locator = QuoteLocator(searcher.index)
 
     def check(self, topic: str) -> CoverageReport:
         """The coverage report of ``topic``.
 
         Raises:
-            QkdnError: the topic is empty.
+            QuestionError: the topic is empty.
         """
         parts = split_topic(topic)
         if len(parts) == 1:
@@ -183,10 +194,8 @@ class CoverageChecker:
     def signals(self, part: str) -> tuple[QueryTerms, list[tuple[DocumentRecord, list[Hit], dict[str, float]]]]:
         """The topic's terms and, for every document, its best passages and the signals
         the decision is made on (see :func:`document_signals`)."""
-        from ..errors import QkdnError
-
         if not part.strip():
-            raise QkdnError("the topic is empty")
+            raise QuestionError("the topic is empty")
         terms = QueryTerms.of(part, self.searcher.keyword_index(), self.pieces)
         records = {r.info.doc_id: r for r in self.searcher.documents()}
         per_doc = self.searcher.search_each_document(part, self.per_document)
@@ -213,8 +222,8 @@ class CoverageChecker:
         by_source: dict[str, DocumentRecord],
     ) -> DocumentCoverage:
         info = record.info
-        p = probability(signals)
-        if p < THRESHOLD or not hits:
+        p = self.model.probability(signals)
+        if p < self.model.threshold or not hits:
             return DocumentCoverage(record.source, info.doc_id, info.body, info.edition, "not_found", round(p, 4))
         ranked = sorted(hits, key=lambda h: -strength(terms, h))
         strong = [h for h in ranked if strength(terms, h) >= 0.8 * strength(terms, ranked[0])]
@@ -271,13 +280,6 @@ def document_signals(terms: QueryTerms, hits: Sequence[Hit], best: float) -> dic
     }
 
 
-def probability(signals: dict[str, float], weights: dict[str, float] | None = None, bias: float | None = None) -> float:
-    """The fitted probability that a document treats the topic."""
-    weights = weights or WEIGHTS
-    z = (BIAS if bias is None else bias) + sum(weights[name] * signals[name] for name in SIGNALS)
-    return 1.0 / (1.0 + math.exp(-z))
-
-
 def _report(topic: str, documents: Sequence[DocumentCoverage], subtopics: tuple[CoverageReport, ...]) -> CoverageReport:
     ordered = tuple(sorted(documents, key=lambda d: (_RANK[d.status], -d.score, d.doc_id)))
     treating = [d for d in ordered if d.status != "not_found"]
@@ -295,42 +297,7 @@ def _report(topic: str, documents: Sequence[DocumentCoverage], subtopics: tuple[
 # --- output -------------------------------------------------------------------------------
 
 
-def report_json(report: CoverageReport) -> dict[str, object]:
-    """The documented JSON shape of a coverage report (``qkdnassist coverage --json``)."""
-    return {
-        "topic": report.topic,
-        "verdict": report.verdict,
-        "bodies": list(report.bodies),
-        "documents": [
-            {
-                "source": d.source,
-                "doc_id": d.doc_id,
-                "body": d.body,
-                "status": d.status,
-                "evidence": [{"page": e.page, "clause": e.clause, "quote": e.quote} for e in d.evidence],
-            }
-            for d in report.documents
-        ],
-        "overlaps": [
-            {
-                "a": {"doc_id": o.a.doc_id, "body": o.a.body, **_first(o.a)},
-                "b": {"doc_id": o.b.doc_id, "body": o.b.body, **_first(o.b)},
-            }
-            for o in report.overlaps
-        ],
-        "subtopics": [
-            {"topic": s.topic, "verdict": s.verdict, "documents": {d.doc_id: d.status for d in s.documents}}
-            for s in report.subtopics
-        ],
-    }
-
-
-def _first(document: DocumentCoverage) -> dict[str, object]:
-    e = document.evidence[0]
-    return {"clause": e.clause, "page": e.page, "quote": e.quote}
-
-
-def _columns(reports: Sequence[CoverageReport]) -> list[DocumentCoverage]:
+def document_columns(reports: Sequence[CoverageReport]) -> list[DocumentCoverage]:
     """Every document once, grouped by body, in a stable order."""
     seen: dict[str, DocumentCoverage] = {}
     for report in reports:
@@ -340,7 +307,7 @@ def _columns(reports: Sequence[CoverageReport]) -> list[DocumentCoverage]:
 
 
 def _status_table(reports: Sequence[CoverageReport]) -> tuple[list[str], list[list[str]]]:
-    columns = _columns(reports)
+    columns = document_columns(reports)
     header = ["topic", "verdict", *(f"{d.body} | {d.doc_id}" for d in columns)]
     rows = []
     for report in reports:
@@ -379,7 +346,7 @@ def matrix_markdown(reports: Sequence[CoverageReport]) -> str:
 
 def matrix_json(reports: Sequence[CoverageReport]) -> str:
     """Topics × documents as JSON: the columns and, per topic, each document's status."""
-    columns = _columns(reports)
+    columns = document_columns(reports)
     return json.dumps(
         {
             "documents": [{"doc_id": d.doc_id, "body": d.body, "source": d.source} for d in columns],

@@ -23,15 +23,13 @@ reads the index and never changes it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import sqlite3
 import threading
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
-from itertools import combinations
+from dataclasses import asdict
 from pathlib import Path
 from typing import Literal
 
@@ -39,9 +37,20 @@ from ..errors import IndexStoreError
 from ..fileutil import atomic_write_text
 from ..search.quotes import QuoteLocator
 from ..store.index import Index
-from ..textnorm import is_stopword
-from ..types import Chunk, Citation, Page
-from .terms import Entry, Kind, abbreviation_like, clause_kind, expansion_of, parse_entries, vocabulary
+from ..types import Chunk, Page
+from .definitions import (
+    MAX_EXPANSIONS,
+    Definition,
+    DefinitionReport,
+    definition_citation,
+    differs,
+    distinct,
+    lookup_key,
+    lookup_keys,
+    meanings,
+)
+from .lexicon import abbreviation_like, vocabulary
+from .terms import Entry, clause_kind, parse_entries
 
 __all__ = [
     "Definition",
@@ -50,75 +59,10 @@ __all__ = [
     "clause_lines",
     "define",
     "definition_citation",
-    "definition_json",
     "differs",
 ]
 
-JACCARD_DIFFERENT = 0.5  # below this token overlap, two bodies' wordings differ materially
-MAX_EXPANSIONS = 2  # an abbreviation with more meanings than this is not expanded in queries
 GLOSSARY_FILE = "glossary.json"  # in the index folder, tagged with the index generation
-
-
-@dataclass(frozen=True)
-class Definition:
-    """One entry of a document's terms or abbreviations clause, quoted from its page.
-
-    Attributes:
-        term: the term or abbreviation as printed ("decapsulation key", "KME").
-        kind: "term" or "abbreviation".
-        text: the definition; for an abbreviation its expansion (with any further text
-            the entry has).
-        source, doc_id, body, edition: the document.
-        clause: the clause the entry stands in ("3.3", "B.1").
-        page: 1-based physical page on which :attr:`quote` stands.
-        quote: the entry as printed on that page, verbatim up to white space.
-        clause_title: the clause's title path.
-        page_label: the printed label of ``page``, "" when the file has none.
-    """
-
-    term: str
-    kind: Kind
-    text: str
-    source: str
-    doc_id: str
-    body: str
-    edition: str
-    clause: str
-    page: int
-    quote: str
-    clause_title: str = ""
-    page_label: str = ""
-
-    @property
-    def expansion(self) -> str:
-        """What an abbreviation stands for ("" for a term)."""
-        if self.kind != "abbreviation":
-            return ""
-        return expansion_of(self.term, self.text) or self.text
-
-
-@dataclass(frozen=True)
-class DefinitionReport:
-    """What the indexed documents say a term means.
-
-    Attributes:
-        term: the term as asked.
-        definitions: every definition found, best match first.
-        conflicting: True when two bodies define or expand it in materially different
-            words (see :func:`differs`).
-    """
-
-    term: str
-    definitions: tuple[Definition, ...]
-    conflicting: bool
-
-    @property
-    def by_body(self) -> dict[str, list[Definition]]:
-        """The definitions grouped by publishing body (the document id when none is known)."""
-        groups: dict[str, list[Definition]] = {}
-        for definition in self.definitions:
-            groups.setdefault(definition.body or definition.doc_id, []).append(definition)
-        return groups
 
 
 def clause_lines(chunks: Sequence[Chunk], pages: Sequence[Page]) -> list[tuple[int, str]]:
@@ -172,9 +116,9 @@ class Glossary:
         self._by_key: dict[str, list[tuple[int, Definition]]] = {}
         self._meanings: dict[str, list[tuple[Definition, str]]] = {}
         for definition in self.definitions:
-            for rank, key in _keys(definition):
+            for rank, key in lookup_keys(definition):
                 self._by_key.setdefault(key, []).append((rank, definition))
-            for abbreviation, expansion in _meanings(definition):
+            for abbreviation, expansion in meanings(definition):
                 self._meanings.setdefault(abbreviation, []).append((definition, expansion))
         names = sorted((a for a in self._meanings if abbreviation_like(a)), key=len, reverse=True)
         self._pattern = (
@@ -197,10 +141,9 @@ class Glossary:
             cached = _CACHE.get(index)
         if cached is not None and cached.generation == generation:
             return cached
-        saved = _load(index.folder / GLOSSARY_FILE, generation)
-        if saved is None:
+        saved = _load(index.layout.glossary, generation)
+        if saved is None:  # the writer saves it; a reader builds it in memory
             saved = _extract(index, locator or QuoteLocator(index))
-            _save(index.folder / GLOSSARY_FILE, generation, saved)
         glossary = cls(saved, generation=generation)
         with _CACHE_LOCK:
             _CACHE[index] = glossary
@@ -213,7 +156,7 @@ class Glossary:
         finds the singular when nothing matches as asked. Definitions of the term
         itself come before those found through an expansion.
         """
-        hits = self._by_key.get(_key(term)) or self._by_key.get(_key(term, singular=True)) or []
+        hits = self._by_key.get(lookup_key(term)) or self._by_key.get(lookup_key(term, singular=True)) or []
         best: dict[int, tuple[int, Definition]] = {}
         for rank, definition in hits:
             if id(definition) not in best or rank < best[id(definition)][0]:
@@ -241,8 +184,8 @@ class Glossary:
             if allowed is not None and definition.doc_id not in allowed:
                 continue
             group = definition.doc_id if by == "doc_id" else (definition.body or definition.doc_id)
-            if (group, _key(expansion)) not in seen:
-                seen.add((group, _key(expansion)))
+            if (group, lookup_key(expansion)) not in seen:
+                seen.add((group, lookup_key(expansion)))
                 result.setdefault(group, set()).add(expansion)
         return result
 
@@ -259,12 +202,12 @@ class Glossary:
         allowed = list(doc_ids) if doc_ids is not None else None
         added: list[str] = []
         for name in dict.fromkeys(m.group(1) for m in self._pattern.finditer(query)):
-            meanings = _distinct(e for found in self.expansions(name, doc_ids=allowed).values() for e in found)
+            meanings = distinct(e for found in self.expansions(name, doc_ids=allowed).values() for e in found)
             if len(meanings) > MAX_EXPANSIONS:
                 continue
             for expansion in meanings:
                 # whole words: "Trusted Node" is not in "untrusted node"
-                if f" {_key(expansion)} " not in f" {_key(' '.join([query, *added]))} ":
+                if f" {lookup_key(expansion)} " not in f" {lookup_key(' '.join([query, *added]))} ":
                     added.append(expansion)
         return " ".join([query, *added])
 
@@ -273,64 +216,6 @@ def define(glossary: Glossary, term: str) -> DefinitionReport:
     """What the indexed documents say ``term`` means (the ``qkdnassist define`` command)."""
     definitions = tuple(glossary.lookup(term))
     return DefinitionReport(term=term, definitions=definitions, conflicting=differs(definitions))
-
-
-def differs(definitions: Sequence[Definition]) -> bool:
-    """True when two bodies define a term, or expand an abbreviation, in materially
-    different words: the token sets (lower case, stop words out, plurals folded) of a
-    definition from one body and one of the same kind from another overlap by less
-    than :data:`JACCARD_DIFFERENT` (Jaccard index).
-
-    Wording, not meaning, is compared: two bodies that say the same thing in
-    different words are reported as differing too.
-    """
-    for one, other in combinations(definitions, 2):
-        if one.kind != other.kind or (one.body or one.doc_id) == (other.body or other.doc_id):
-            continue
-        a, b = _content_tokens(one), _content_tokens(other)
-        if a and b and len(a & b) / len(a | b) < JACCARD_DIFFERENT:
-            return True
-    return False
-
-
-def definition_json(report: DefinitionReport) -> dict[str, object]:
-    """The report as JSON-ready data: ``{"term", "conflicting", "definitions": [...]}``,
-    each definition with doc_id, body, edition, clause, page, source, kind, text and quote."""
-    return {
-        "term": report.term,
-        "conflicting": report.conflicting,
-        "definitions": [
-            {
-                "doc_id": d.doc_id,
-                "body": d.body,
-                "edition": d.edition,
-                "clause": d.clause,
-                "page": d.page,
-                "source": d.source,
-                "kind": d.kind,
-                "text": d.text,
-                "quote": d.quote,
-            }
-            for d in report.definitions
-        ],
-    }
-
-
-def definition_citation(definition: Definition, *, n: int = 0, date: str = "") -> Citation:
-    """A citation of the definition (for :func:`~.citations.format_citation` and checking)."""
-    return Citation(
-        n=n,
-        source=definition.source,
-        doc_id=definition.doc_id,
-        edition=definition.edition,
-        date=date,
-        body=definition.body,
-        clause=definition.clause,
-        clause_title=definition.clause_title,
-        page=definition.page,
-        page_label=definition.page_label,
-        quote=definition.quote,
-    )
 
 
 # --- building ------------------------------------------------------------------------
@@ -350,28 +235,40 @@ def _load(path: Path, generation: int) -> list[Definition] | None:
         return None
 
 
-def _save(path: Path, generation: int, definitions: Sequence[Definition]) -> None:
-    """Save the definitions for the next process; a read-only index is not an error."""
+def save_glossary(index: Index) -> None:
+    """Parse the glossaries of ``index`` and save them for its generation — a derived
+    file, built by the writer after a change (:class:`~qkdnassist.store.IndexWriter`),
+    so that a new process's first search does not parse every glossary again.
+
+    Raises:
+        IndexStoreError: the glossary cannot be written.
+    """
+    generation = index.generation
+    definitions = _extract(index, QuoteLocator(index))
     data = {"generation": generation, "definitions": [asdict(d) for d in definitions]}
-    with contextlib.suppress(OSError):
-        atomic_write_text(path, json.dumps(data))
+    try:
+        atomic_write_text(index.layout.glossary, json.dumps(data))
+    except OSError as exc:
+        raise IndexStoreError(f"cannot write the glossary of {index.folder}: {exc.strerror or exc}") from None
+    with _CACHE_LOCK:
+        _CACHE[index] = Glossary(definitions, generation=generation)
 
 
 def _extract(index: Index, locator: QuoteLocator) -> list[Definition]:
     """Every quotable entry of every terms/abbreviations clause of the index."""
     try:
-        rows = index.db.execute("SELECT source, clause_title, id, text FROM chunks ORDER BY source, ordinal").fetchall()
+        every = list(index.records.chunks_in_order())
     except sqlite3.Error as exc:
         raise IndexStoreError(f"cannot read the index at {index.folder}: {exc}") from None
     clauses: dict[tuple[str, str], list[str]] = {}
-    for source, title, chunk_id, _ in rows:
-        if clause_kind(title):
-            clauses.setdefault((source, title), []).append(chunk_id)
+    for chunk in every:
+        if clause_kind(chunk.clause_title):
+            clauses.setdefault((chunk.source, chunk.clause_title), []).append(chunk.id)
     if not clauses:
         return []
     # The whole corpus's words, to rejoin words the text layer split ("Encr yption").
-    words = vocabulary(text for *_, text in rows)
-    chunks = index.chunks([chunk_id for ids in clauses.values() for chunk_id in ids])
+    words = vocabulary(chunk.text for chunk in every)
+    chunks = {chunk.id: chunk for chunk in every}
     pages: dict[str, list[Page]] = {}
     definitions: dict[tuple[str, str, str, str], Definition] = {}
     for (source, title), ids in clauses.items():
@@ -384,7 +281,7 @@ def _extract(index: Index, locator: QuoteLocator) -> list[Definition]:
         for entry in parse_entries(lines, abbreviations_only=clause_kind(title) == "abbreviations", words=words):
             definition = _locate(entry, clause, locator)
             if definition is not None:
-                key = (definition.doc_id, definition.kind, definition.term, _key(definition.text))
+                key = (definition.doc_id, definition.kind, definition.term, lookup_key(definition.text))
                 definitions.setdefault(key, definition)  # GSMA PQ.03 lists "RSP" twice
     return list(definitions.values())
 
@@ -412,64 +309,3 @@ def _locate(entry: Entry, clause: Sequence[Chunk], locator: QuoteLocator) -> Def
         clause_title=chunk.clause_title,
         page_label=page.label,
     )
-
-
-# --- matching ------------------------------------------------------------------------
-
-_PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
-
-
-def _key(text: str, *, singular: bool = False) -> str:
-    """Lookup form: case folded, hyphens and slashes as spaces, punctuation out; with
-    ``singular`` the last word's plural folded ("Key Management Entities")."""
-    words = re.sub(r"[^\w\s]", "", re.sub(r"[-‐‑–—/]", " ", text.casefold())).split()
-    if singular and words:
-        words[-1] = _singular(words[-1])
-    return " ".join(words)
-
-
-def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("sses", "shes", "ches", "xes")):
-        return word[:-2]
-    if len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def _keys(definition: Definition) -> list[tuple[int, str]]:
-    """The lookup keys of a definition, each with its rank (0: the term itself)."""
-    keys = [(0, _key(definition.term)), (0, _key(_PARENTHESIS.sub("", definition.term)))]
-    keys += [(0, _key(inner)) for inner in _PARENTHESIS.findall(definition.term) if abbreviation_like(inner)]
-    keys += [(1, _key(expansion)) for _, expansion in _meanings(definition)]
-    if not abbreviation_like(definition.term):
-        keys.append((2, _key(definition.term, singular=True)))
-    return [(rank, key) for rank, key in keys if key]
-
-
-def _meanings(definition: Definition) -> list[tuple[str, str]]:
-    """(abbreviation, expansion) pairs a definition gives: an abbreviation row, or a
-    term printed with its abbreviation ("Trusted Node (TN)")."""
-    if definition.kind == "abbreviation":
-        return [(definition.term, definition.expansion)]
-    match = re.fullmatch(r"(?P<words>[^()]+?)\s*\((?P<abbreviation>[^()]+)\)", definition.term)
-    if match and abbreviation_like(match["abbreviation"]) and expansion_of(match["abbreviation"], match["words"]):
-        return [(match["abbreviation"], match["words"])]
-    return []
-
-
-def _distinct(expansions: Iterable[str]) -> list[str]:
-    """Expansions that differ in more than case, hyphens or extra words, shortest kept:
-    "Module Lattice based Key Encapsulation Mechanism" stands for "... Mechanism Standard"."""
-    kept: list[tuple[frozenset[str], str]] = []
-    for expansion in sorted(set(expansions), key=lambda e: (len(_key(e).split()), e)):
-        words = frozenset(_key(expansion).split())
-        if not any(words <= other or other <= words for other, _ in kept):
-            kept.append((words, expansion))
-    return [expansion for _, expansion in kept]
-
-
-def _content_tokens(definition: Definition) -> set[str]:
-    text = definition.expansion if definition.kind == "abbreviation" else definition.text
-    return {_singular(word) for word in _key(text).split() if not is_stopword(word)}

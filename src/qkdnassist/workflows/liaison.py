@@ -18,17 +18,19 @@ from pathlib import Path
 
 from ..answer import Assistant
 from ..citations import format_citation, format_document
-from ..errors import QkdnError
+from ..errors import LiaisonError
 from ..sentences import split_sentences
-from ..types import Answer, Citation
+from ..types import Answer, Citation, DocumentRecord
 
 __all__ = [
     "ACTIONS",
+    "Incoming",
     "LiaisonDraft",
     "LiaisonFields",
     "ReplyItem",
     "draft_reply",
     "extract_questions",
+    "incoming_ls",
     "read_incoming",
     "to_docx",
     "to_markdown",
@@ -75,7 +77,7 @@ class LiaisonFields:
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
-            raise QkdnError(f"the action must be one of {', '.join(ACTIONS)}, got {self.action!r}")
+            raise LiaisonError(f"the action must be one of {', '.join(ACTIONS)}, got {self.action!r}")
 
     def rows(self) -> list[tuple[str, str]]:
         """The field table, in the order of ITU-T's liaison template."""
@@ -185,6 +187,33 @@ def extract_questions(text: str) -> list[str]:
     return list(dict.fromkeys(asked))
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """An incoming LS as the reply needs it: its text, the fields it states, and the
+    doc_ids of indexed copies of it (by content), which must not answer it."""
+
+    text: str
+    fields: dict[str, str]
+    exclude: tuple[str, ...]
+
+    @property
+    def questions(self) -> list[str]:
+        return extract_questions(self.text)
+
+
+def incoming_ls(path: Path, documents: Sequence[DocumentRecord]) -> Incoming:
+    """Read an incoming LS, and find it among the indexed ``documents`` (by sha256).
+
+    Raises:
+        ReadError: the file cannot be read.
+    """
+    from ..fileutil import sha256_file
+
+    text, fields = read_incoming(path)
+    digest = sha256_file(path)
+    return Incoming(text, fields, tuple(r.info.doc_id for r in documents if r.sha256 == digest))
+
+
 def read_incoming(path: Path) -> tuple[str, dict[str, str]]:
     """The text of an incoming LS and the fields it states ("Source", "Title", ...).
 
@@ -210,11 +239,11 @@ def draft_reply(
             (it would answer its own questions with their own text).
 
     Raises:
-        QkdnError: there is no question, or answering fails.
+        LiaisonError: there is no question (answering can raise any QkdnError).
     """
     questions = [q for q in (" ".join(q.split()) for q in questions) if q]
     if not questions:
-        raise QkdnError("no question to answer: give questions, or an incoming LS that asks some")
+        raise LiaisonError("no question to answer: give questions, or an incoming LS that asks some")
     references: list[Citation] = []
     numbers: dict[tuple[str, int, str], int] = {}
     items = []
@@ -285,7 +314,7 @@ def to_docx(draft: LiaisonDraft, path: Path) -> Path:
     """Write the reply as a Word document (python-docx) and return its path.
 
     Raises:
-        QkdnError: the file cannot be written.
+        LiaisonError: the file cannot be written.
     """
     from docx import Document
 
@@ -313,5 +342,5 @@ def to_docx(draft: LiaisonDraft, path: Path) -> Path:
     try:
         document.save(str(path))
     except OSError as exc:
-        raise QkdnError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise LiaisonError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path

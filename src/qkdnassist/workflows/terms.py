@@ -29,14 +29,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .lexicon import FUNCTION_WORDS, abbreviation_like, expansion_of, join_lines, repair_words
+
 __all__ = [
     "Entry",
     "Kind",
-    "abbreviation_like",
     "clause_kind",
-    "expansion_of",
     "parse_entries",
-    "vocabulary",
 ]
 
 Kind = Literal["term", "abbreviation"]
@@ -48,12 +47,8 @@ _GLOSSARY_TITLE = re.compile(
 )
 _TERMS_TITLE = re.compile(r"(?<![\w-])(?:terms|definitions|glossary|terminology)(?![\w-])", re.IGNORECASE)
 _NOT_GLOSSARY = re.compile(r"terms of reference|terms and conditions|terms of use", re.IGNORECASE)
-
-_FUNCTION_WORDS = frozenset(
-    "a an and as at be but by for from if in into is are its nor of on or than that the their to via which with".split()
-)
 # Words a term does not start with: a line beginning so is prose, not a glossary entry.
-_NOT_TERM_START = _FUNCTION_WORDS | frozenset(
+_NOT_TERM_START = FUNCTION_WORDS | frozenset(
     "all also any each example note see some such there these they this those when where it".split()
 )
 _DETERMINERS = frozenset({"A", "An", "The"})
@@ -75,11 +70,6 @@ _NOTE = re.compile(r"^(?:NOTE|EXAMPLE)\s*\d*\s*:")
 _BULLET = re.compile(r"^(?:[o*•▪–-])\s+")
 _COLON = re.compile(r"^(?P<head>[^:]{1,80}?):\s+(?P<body>\S.*)$")
 _LIST_NUMBER = re.compile(r"^(?:\d+|[a-z]|[ivx]+)[.)]", re.IGNORECASE)
-_ABBREVIATION_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9&/+\-]{0,14}$")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_VOCABULARY_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_RARE = 5  # a word piece seen this often or less in the corpus is no word of its own
-_SPLIT_EXPANSION = (" – ", " — ", " - ", " (", ". ", "; ", ", ")
 
 
 @dataclass(frozen=True)
@@ -124,82 +114,6 @@ def clause_kind(clause_title: str) -> Literal["terms", "abbreviations"] | None:
     return "terms" if _TERMS_TITLE.search(title) else "abbreviations"
 
 
-def vocabulary(texts: Iterable[str]) -> Counter[str]:
-    """How often each lower-case word (hyphenated words whole) occurs in ``texts``."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(_VOCABULARY_WORD.findall(text.lower()))  # one lower() a text, not a word
-    return counts
-
-
-def abbreviation_like(text: str) -> bool:
-    """True for "KME", "ML-DSA", "5G AKA", "NIST IR", "QoS", "eUICC"; False for words.
-
-    One to three tokens of 1–15 characters, each with two capitals, or a capital and a digit.
-    """
-    tokens = text.split()
-    if not 1 <= len(tokens) <= 3:
-        return False
-    for token in tokens:
-        if not _ABBREVIATION_TOKEN.match(token) or token[-1] in "-/":
-            return False
-        capitals = sum(ch.isupper() for ch in token)
-        digits = sum(ch.isdigit() for ch in token)
-        if capitals < 2 and not (capitals and digits):
-            return False
-    return True
-
-
-def expansion_of(abbreviation: str, text: str) -> str | None:
-    """The part of ``text`` that spells out ``abbreviation``, or None.
-
-    The text is tried whole and cut before a dash, a parenthesis, a sentence end or a
-    comma, shortest first; a candidate fits when the abbreviation's letters occur in
-    it in order, the first at the start (or a capital) of its first word, and it has
-    no more words than the letters allow (Schwartz and Hearst's rule).
-
-    >>> expansion_of("TLS", "Transport Layer Security (a major Internet secure communication protocol)")
-    'Transport Layer Security'
-    >>> expansion_of("KME", "Quantum Key Distribution") is None
-    True
-    """
-    base = " ".join(text.split()).rstrip(".")
-    candidates = {base.split(sep, 1)[0].strip().rstrip(".") for sep in _SPLIT_EXPANSION if sep in base}
-    candidates.add(base)
-    for candidate in sorted(candidates, key=len):
-        if candidate and _spells(abbreviation, candidate):
-            return candidate
-    return None
-
-
-def _spells(abbreviation: str, expansion: str) -> bool:
-    chars = [ch.lower() for ch in abbreviation if ch.isalnum()]
-    letters = sum(ch.isalpha() for ch in chars)
-    words = _WORD.findall(re.sub(r"^(?:the|a|an)\s+", "", expansion.replace("(", " ").replace(")", " "), flags=re.I))
-    if not words or not letters or len(words) > min(len(chars) + 5, 2 * len(chars)):
-        return False
-    if words[0].lower() in _FUNCTION_WORDS or words[0].lower() == abbreviation.lower():
-        return False
-    first = words[0]
-    if chars[0].isdigit() and first[0] != chars[0]:
-        chars = chars[1:]  # "5G AKA" may spell its digit or not
-    lead = chars[0]
-    # The first letter starts the first word, or is one of its capitals ("eXtendable"),
-    # or stands early in it ("XOF Extendable-Output Function").
-    if lead.isalpha() and lead not in first[:3].lower() and lead not in {ch.lower() for ch in first if ch.isupper()}:
-        return False
-    squashed = "".join(word.lower() for word in words)
-    position = 0
-    for ch in chars:
-        found = squashed.find(ch, position)
-        if found < 0:
-            if ch.isdigit():
-                continue  # "M2M Machine to Machine", "EC3 Elastic Cloud Computing Cluster"
-            return False
-        position = found + 1
-    return True
-
-
 _CELL = " | "  # cell separator of table rows (readers.tables)
 
 
@@ -217,7 +131,7 @@ def _valid_term(head: str) -> bool:
             return False
     if depth or any(dash in head for dash in (" – ", " — ", " - ")):
         return False
-    return words[0].lower().lstrip("(") not in _NOT_TERM_START and words[-1].lower() not in _FUNCTION_WORDS
+    return words[0].lower().lstrip("(") not in _NOT_TERM_START and words[-1].lower() not in FUNCTION_WORDS
 
 
 def _split(line: str, *, determiner: bool = False) -> tuple[str, str] | None:
@@ -273,46 +187,6 @@ def _abbreviation_row(line: str) -> tuple[str, str] | None:
             if abbreviation_like(head) and expansion_of(head, rest):
                 return head, rest
     return None
-
-
-def _repair(text: str, words: Counter[str] | None) -> str:
-    """Join pieces of words the PDF text layer split ("Encr yption" → "Encryption")."""
-    tokens = text.split()
-    if not words or len(tokens) < 2:
-        return " ".join(tokens)
-    out = [tokens[0]]
-    for token in tokens[1:]:
-        left, right = out[-1], token.rstrip(".,;:)")
-        joined = (left + right).lower()
-        # Both pieces rare and the second in lower case: "Encr yption", "en tity", but
-        # not "Hyper Text" (printed so) although "Hypertext" occurs elsewhere.
-        if (
-            left.isalpha()
-            and right.isalpha()
-            and right[0].islower()
-            and words[joined] > 0
-            and words[left.lower()] <= _RARE
-            and words[right.lower()] <= _RARE
-        ):
-            out[-1] = left + token
-        else:
-            out.append(token)
-    return " ".join(out)
-
-
-def _join(lines: Sequence[str], words: Counter[str] | None) -> str:
-    """Lines joined into one text; a word hyphenated at a line end is rejoined when known."""
-    text = ""
-    for line in lines:
-        line = line.strip()
-        if re.search(r"\w-$", text) and line[:1].isalpha():
-            head = re.search(r"(\w+)-$", text)
-            tail = re.match(r"\w+", line)
-            known = line[0].islower() and head and tail and words and words[(head.group(1) + tail.group(0)).lower()]
-            text = (text[:-1] if known else text) + line  # "ap-" "proved"; "Post-" "Quantum/Traditional"
-        else:
-            text = f"{text} {line}" if text else line
-    return " ".join(text.split())
 
 
 @dataclass
@@ -427,7 +301,7 @@ class _Parser:
         end = line.rstrip(")]\"'”’")
         if not end or end[-1] in ".!?":
             return "hard"
-        if end[-1] in ",;:-–—/(" or end.split()[-1].lower() in _FUNCTION_WORDS:
+        if end[-1] in ",;:-–—/(" or end.split()[-1].lower() in FUNCTION_WORDS:
             return ""
         return "soft" if len(line) < 0.75 * self.width else ""
 
@@ -436,8 +310,8 @@ class _Parser:
         draft, self.current = self.current, None
         if draft is None:
             return
-        head = _repair(_join(draft.head, self.words), self.words)
-        text = _repair(_join(draft.body, self.words), self.words)
+        head = repair_words(join_lines(draft.head, self.words), self.words)
+        text = repair_words(join_lines(draft.body, self.words), self.words)
         if abbreviation_like(head) and expansion_of(head, text):
             kind: Kind = "abbreviation"
         elif self.abbreviations_only or not _valid_term(head) or len(text.split()) < 2:

@@ -15,7 +15,6 @@ complete, so even an interrupted rebuild loses nothing.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import threading
@@ -23,22 +22,21 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from .chunking import chunk_document
 from .config import Settings
 from .embedding import Embedder
-from .errors import IndexStoreError, QkdnError, ReadError
+from .errors import IngestError, ReadError
 from .fileutil import sha256_file
 from .metadata import Manifest, detect_info, load_manifest
 from .readers import SUPPORTED_SUFFIXES, read_pages
 from .readers.limits import MAX_READ_SECONDS
-from .store.index import Index
+from .store import Index, IndexFolder, IndexLock, IndexWriter
 from .structure import structure
 from .tokens import count_tokens
 from .types import Chunk, FileFailure, IndexedFile, IngestReport, ParsedDocument
 from .workers import Lost, run_each
-from .workflows.glossary import Glossary
+from .workflows.glossary import save_glossary
 
 __all__ = ["discover", "ingest", "prepare"]
 
@@ -68,13 +66,13 @@ def discover(paths: Sequence[Path], corpus: Path) -> tuple[list[_Found], list[st
     """Files to consider, and the source prefixes (folders) whose missing files mean removal.
 
     Raises:
-        QkdnError: a given path does not exist.
+        IngestError: a given path does not exist.
     """
     found: dict[str, _Found] = {}
     scopes: list[str] = []
     for root in paths:
         if not root.exists():
-            raise QkdnError(f"no such file or folder: {root}")
+            raise IngestError(f"no such file or folder: {root}")
         if root.is_file():
             files = [root]
         else:
@@ -145,29 +143,6 @@ def _worker_prepare(
         return FileFailure(source, "document too large to read in memory")
 
 
-class _IngestLock:
-    """An exclusive lock on the index folder for the duration of a run."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "ingest.lock"
-        self.fh: Any = None
-
-    def __enter__(self) -> _IngestLock:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.fh = self.path.open("a+")
-            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexStoreError(f"another ingest is running on {self.path.parent}") from None
-        except OSError as exc:
-            raise IndexStoreError(f"cannot lock the index at {self.path.parent}: {exc.strerror}") from None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self.fh, fcntl.LOCK_UN)
-        self.fh.close()
-
-
 def ingest(
     paths: Sequence[Path] | None = None,
     *,
@@ -195,7 +170,7 @@ def ingest(
             killed and the file reported failed.
 
     Raises:
-        QkdnError: a path does not exist, the index is locked or cannot be written,
+        QkdnError: a path does not exist (IngestError), the index is busy or cannot be written,
             or the embedding model cannot be loaded.
     """
     started = time.perf_counter()
@@ -214,8 +189,8 @@ def ingest(
     index = index or Index.from_settings(settings)
     embedder = embedder or Embedder.from_settings(settings)
     try:
-        with _IngestLock(index.folder):
-            return _run(paths, settings, index, embedder, progress, workers, read_timeout, started)
+        with IndexWriter(index, derived=(save_glossary,)) as writer:
+            return _run(paths, settings, writer, embedder, progress, workers, read_timeout, started)
     finally:
         if own_index:
             index.close()
@@ -224,7 +199,7 @@ def ingest(
 def _run(
     paths: Sequence[Path],
     settings: Settings,
-    index: Index,
+    writer: IndexWriter,
     embedder: Embedder,
     progress: Progress | None,
     workers: int | None,
@@ -232,10 +207,7 @@ def _run(
     started: float,
 ) -> IngestReport:
     files, scopes = discover(paths, settings.corpus)
-    known = index.hashes()
-    dirty_marker = index.folder / "ingest.dirty"
-    if dirty_marker.exists():
-        index.purge_orphans()  # the last run was interrupted between its writes
+    known = writer.index.hashes()
 
     hashes = {f.source: sha256_file(f.path) for f in files}
     todo = [f for f in files if known.get(f.source) != hashes[f.source]]
@@ -245,7 +217,7 @@ def _run(
     if known and len(gone) == len(known) and not unchanged:
         # Every indexed document gone at once is far likelier a wrong QKDN_CORPUS than
         # an intended purge; refuse rather than empty the index.
-        raise QkdnError(
+        raise IngestError(
             f"the corpus folder {settings.corpus} holds none of the {len(known)} indexed documents; "
             "nothing was removed (check QKDN_CORPUS, or use 'qkdnassist ingest --rebuild' to start afresh)"
         )
@@ -253,7 +225,6 @@ def _run(
     indexed: list[IndexedFile] = []
     failed: list[FileFailure] = []
     if todo or gone:
-        dirty_marker.touch()
         manifest = load_manifest(settings.manifest)
         prepared = _prepared(todo, hashes, manifest, settings, embedder, workers, read_timeout)
         for done, result in enumerate(prepared, start=1):
@@ -263,18 +234,14 @@ def _run(
             else:
                 document, chunks = result
                 vectors = embedder.embed([c.embed_text for c in chunks])
-                index.replace_document(document, chunks, vectors)
+                writer.replace_document(document, chunks, vectors)
                 indexed.append(IndexedFile(document.source, document.info.doc_id, len(document.pages), len(chunks)))
                 source = document.source
             if progress:
                 progress(source, done, len(todo))
         for source in gone:
-            index.remove_document(source)
-        index.rebuild_keyword()
-        # Parse the glossaries now and save them with the index, so the first search of
-        # the next process (query expansion) does not pay for it.
-        Glossary.build(index)
-        dirty_marker.unlink(missing_ok=True)
+            writer.remove_document(source)
+        # The writer rebuilds the keyword index and the glossary when it closes.
     return IngestReport(
         indexed=tuple(indexed),
         unchanged=tuple(unchanged),
@@ -338,26 +305,21 @@ def _rebuild(
     started: float,
 ) -> IngestReport:
     """Build a complete new index beside the old one, then swap folders."""
-    target = settings.index
-    fresh = target.with_name(target.name + ".rebuild")
-    Index.from_settings(replace(settings, index=fresh)).drop_vectors()  # a failed earlier rebuild's, on a server
-    shutil.rmtree(fresh, ignore_errors=True)
-    with _IngestLock(target):
+    target = IndexFolder(settings.index)
+    fresh = target.rebuild
+    Index.from_settings(replace(settings, index=fresh.path)).drop_vectors()  # a failed earlier rebuild's, on a server
+    shutil.rmtree(fresh.path, ignore_errors=True)
+    with IndexLock(target):
         report = ingest(
             paths,
-            settings=replace(settings, index=fresh),
+            settings=replace(settings, index=fresh.path),
             embedder=embedder,
             progress=progress,
             workers=workers,
             read_timeout=read_timeout,
         )
-        old = target.with_name(target.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        (fresh / "ingest.lock").unlink(missing_ok=True)
-        if target.exists():
-            target.rename(old)  # the lock's open handle moves with the folder
-        fresh.rename(target)
-        if old.exists():
-            Index.from_settings(replace(settings, index=old)).drop_vectors()  # the replaced index's, on a server
-        shutil.rmtree(old, ignore_errors=True)
+        replaced = target.swap_in(fresh)
+        if replaced is not None:
+            Index.from_settings(replace(settings, index=replaced.path)).drop_vectors()  # the old one's, on a server
+            shutil.rmtree(replaced.path, ignore_errors=True)
     return replace(report, seconds=round(time.perf_counter() - started, 3))

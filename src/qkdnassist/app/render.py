@@ -1,0 +1,153 @@
+"""The JSON shapes every front end returns, and the one way a passage's place is written.
+
+The CLI's ``--json``, the web app's API and the other interfaces return these shapes, so
+a field means the same everywhere (the README documents them). Nothing here decides
+anything: it only turns the workflows' dataclasses into plain data or text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ..citations import format_pages
+from ..types import Answer, Chunk, DocumentRecord, Hit, IngestReport
+from ..workflows.coverage import CoverageReport, DocumentCoverage
+from ..workflows.glossary import DefinitionReport
+
+__all__ = [
+    "answer_json",
+    "coverage_json",
+    "definition_json",
+    "document_json",
+    "hit_json",
+    "ingest_json",
+    "passage_place",
+]
+
+
+def passage_place(chunk: Chunk) -> str:
+    """Where a passage is, as a heading: "ETSI GS QKD 014 V1.1.1, clause 5.2, pp. 11–12"."""
+    edition = f" {chunk.edition}" if chunk.edition else ""
+    clause = f", clause {chunk.clause}" if chunk.clause else ""
+    pages = format_pages(chunk.page, chunk.page_end, chunk.page_label)
+    return f"{chunk.doc_id}{edition}{clause}, {pages}"
+
+
+def ingest_json(report: IngestReport) -> dict[str, Any]:
+    """The documented JSON shape of an ingest report."""
+    return {
+        "indexed": [asdict(f) for f in report.indexed],
+        "unchanged": list(report.unchanged),
+        "removed": list(report.removed),
+        "failed": [asdict(f) for f in report.failed],
+        "seconds": report.seconds,
+    }
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """The documented JSON shape of a search hit."""
+    c = hit.chunk
+    return {
+        "source": c.source,
+        "doc_id": c.doc_id,
+        "title": c.title,
+        "edition": c.edition,
+        "clause": c.clause,
+        "page": c.page,
+        "page_end": c.page_end,
+        "score": hit.score,
+        "text": c.text,
+    }
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The documented JSON shape of an answer."""
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "mode": answer.mode,
+        "citations": [
+            {
+                "n": c.n,
+                "source": c.source,
+                "doc_id": c.doc_id,
+                "edition": c.edition,
+                "clause": c.clause,
+                "page": c.page,
+                "quote": c.quote,
+            }
+            for c in answer.citations
+        ],
+    }
+
+
+def document_json(record: DocumentRecord) -> dict[str, Any]:
+    """The documented JSON shape of an indexed document (``qkdnassist docs --json``)."""
+    return {
+        "source": record.source,
+        **asdict(record.info),
+        "pages": record.pages,
+        "chunks": record.chunks,
+        "sha256": record.sha256,
+        "indexed_at": record.indexed_at,
+    }
+
+
+def coverage_json(report: CoverageReport) -> dict[str, object]:
+    """The documented JSON shape of a coverage report (``qkdnassist coverage --json``)."""
+    return {
+        "topic": report.topic,
+        "verdict": report.verdict,
+        "bodies": list(report.bodies),
+        "documents": [
+            {
+                "source": d.source,
+                "doc_id": d.doc_id,
+                "body": d.body,
+                "status": d.status,
+                "evidence": [{"page": e.page, "clause": e.clause, "quote": e.quote} for e in d.evidence],
+            }
+            for d in report.documents
+        ],
+        "overlaps": [
+            {
+                "a": {"doc_id": o.a.doc_id, "body": o.a.body, **_first(o.a)},
+                "b": {"doc_id": o.b.doc_id, "body": o.b.body, **_first(o.b)},
+            }
+            for o in report.overlaps
+        ],
+        "subtopics": [
+            {"topic": s.topic, "verdict": s.verdict, "documents": {d.doc_id: d.status for d in s.documents}}
+            for s in report.subtopics
+        ],
+    }
+
+
+def _first(document: DocumentCoverage) -> dict[str, object]:
+    e = document.evidence[0]
+    return {"clause": e.clause, "page": e.page, "quote": e.quote}
+
+
+def definition_json(report: DefinitionReport) -> dict[str, object]:
+    """The report as JSON-ready data: ``{"term", "conflicting", "definitions": [...]}``,
+    each definition with doc_id, body, edition, clause, page, source, kind, text and quote."""
+    return {
+        "term": report.term,
+        "conflicting": report.conflicting,
+        "definitions": [
+            {
+                "doc_id": d.doc_id,
+                "body": d.body,
+                "edition": d.edition,
+                "clause": d.clause,
+                "page": d.page,
+                "source": d.source,
+                "kind": d.kind,
+                "text": d.text,
+                "quote": d.quote,
+            }
+            for d in report.definitions
+        ],
+    }
