@@ -279,9 +279,42 @@ def editions_run(args: argparse.Namespace, env: dict[str, str], *, skip_naive: b
     for name in ("fit", "test"):
         out[f"answers_{name}"] = score_facts([a for a in asked if a.question.get("split") == name]).__dict__
     out["answers_all"] = score_facts(asked).__dict__
+    out["editions"] = edition_figures(asked, Index(index_dir))
     sample = ask_all(assistant, load_questions(args.questions))
     out["sample_facts_on_the_larger_index"] = score_facts(sample).__dict__
     return out
+
+
+def edition_figures(asked: list[Any], index: Any) -> dict[str, Any]:
+    """How edition-aware the answers are: of the answers that cite the edited document,
+    how many cite only the edition the question is about (and how many cite a wrong
+    one); the lineage the catalogue finds; answered from the right edition with every
+    answer string present."""
+    from answers import facts_ok
+    from qkdnassist.workflows.catalogue import build_catalogue
+
+    catalogue = build_catalogue(index)
+    linked = [lineage.sources for lineage in catalogue.lineages if len(lineage.sources) > 1]
+    editions = {s for sources in linked for s in sources}
+    citing = right = wrong = right_and_facts = 0
+    for a in asked:
+        cited = {c.source for c in a.answer.citations} & editions
+        if not cited:
+            continue
+        citing += 1
+        gold = a.question["source"]
+        if cited == {gold}:
+            right += 1
+            right_and_facts += facts_ok(a)
+        wrong += bool(cited - {gold})
+    n = len(asked)
+    return {
+        "lineages_with_editions": [list(sources) for sources in linked],
+        "answers_citing_the_document": citing,
+        "answers_citing_only_the_right_edition": right,
+        "answers_citing_a_wrong_edition": wrong,
+        "right_edition_with_every_answer_string": round(right_and_facts / n, 3) if n else 0.0,
+    }
 
 
 def print_answers(a: dict[str, Any], label: str) -> None:
@@ -373,6 +406,13 @@ def print_summary(r: dict[str, Any]) -> None:
         if "naive_retrieval" in e:
             line += f" (naive {e['naive_retrieval']['answer_at_5']:.3f})"
         print(line)
+        ed = e["editions"]
+        print(
+            f"- editions: lineages {ed['lineages_with_editions']}; of {ed['answers_citing_the_document']} answers "
+            f"citing the document, {ed['answers_citing_only_the_right_edition']} cite only the right edition, "
+            f"{ed['answers_citing_a_wrong_edition']} a wrong one; right edition with every answer string "
+            f"{ed['right_edition_with_every_answer_string']}"
+        )
         for name in ("answers_fit", "answers_test", "sample_facts_on_the_larger_index"):
             f = e[name]
             print(

@@ -80,10 +80,10 @@ def test_internet_draft_date_on_the_expiry_line_is_found(detected: dict[str, Doc
     assert detected[ABANE].date == "8 August 2026"
 
 
-def test_editors_copy_draft_keeps_latest_as_edition(detected: dict[str, DocumentInfo]) -> None:
+def test_an_editors_copy_draft_is_the_editors_copy_edition(detected: dict[str, DocumentInfo]) -> None:
     info = detected[ABANE]
     assert info.doc_id == "draft-abane-qirg-function-abstraction"
-    assert info.edition == "latest"
+    assert info.edition == "editor's copy"  # "-latest" is the editor's copy, as the manifest writes it
     assert info.body == "IRTF"
 
 
@@ -92,6 +92,7 @@ def test_fips_title_page(detected: dict[str, DocumentInfo]) -> None:
     assert info.doc_id == "NIST FIPS 203"
     assert info.body == "NIST"
     assert info.doc_type == "standard"
+    assert (info.date, info.edition) == ("August 13, 2024", "August 2024")
 
 
 def test_gsma_title_page(detected: dict[str, DocumentInfo]) -> None:
@@ -150,12 +151,19 @@ def test_unknown_text_falls_back_to_the_file_stem(text: str, title: str) -> None
     assert info == DocumentInfo(doc_id="meeting notes", title=title, doc_type="document")
 
 
-def test_real_meeting_summary_falls_back_to_the_file_stem() -> None:
+def test_a_jca_qkdn_meeting_summary_is_named_as_the_jca_names_it() -> None:
     relative = "itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt"
     info = detect_info(read_pages(corpus_file(relative), relative), relative)
-    assert info.doc_id == "jca-qkdn_4th_meeting_executive_summary_2024-05-17"
+    assert info.doc_id == "JCA-QKDN 4th meeting executive summary"
+    assert (info.body, info.edition, info.date) == ("ITU-T", "4th meeting", "17 May 2024")
     assert info.title.startswith("Executive summary of the fourth meeting")
-    assert info.doc_type == "document"
+    assert info.doc_type == "meeting report"
+
+
+def test_an_unknown_layout_falls_back_to_the_file_stem_and_keeps_the_date() -> None:
+    pages = [Page(1, "Some national guidance on migration\nIssued in March 2025 by an agency.")]
+    info = detect_info(pages, "gov/national_guide_2025.pdf")
+    assert (info.doc_id, info.doc_type, info.date) == ("national_guide_2025", "document", "March 2025")
 
 
 # --- manifest ----------------------------------------------------------------------

@@ -94,9 +94,24 @@ _DRAFT = re.compile(r"\b(draft-[a-z0-9]+(?:-[a-z0-9]+)*?)(?:-(\d\d|latest))?\s*$
 _GSMA = re.compile(r"Official Document\s+([A-Z]{2,4}\.\d{2,3})")
 _GSMA_VERSION = re.compile(r"\bVersion\s+(\d+\.\d+)")
 _ISO = re.compile(r"\b(ISO/IEC(?:/IEEE)?\s+\d{4,5}(?:-\d+)*)(?::(\d{4}))?")
-_DATE = re.compile(
-    r"\b(\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"\s+\d{4}|(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4})\b"
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_DATE = re.compile(rf"\b(\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},\s+\d{{4}}|{_MONTH}\s+\d{{4}})\b")
+_ORDINALS = {
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
+    "fourth": "4th",
+    "fifth": "5th",
+    "sixth": "6th",
+    "seventh": "7th",
+    "eighth": "8th",
+    "ninth": "9th",
+    "tenth": "10th",
+}
+_JCA = re.compile(
+    r"(?:Executive summary|Report) of the (\w+) meeting of the Joint Coordination Activity on\s+"
+    r"Quantum Key Distribution Network",
+    re.IGNORECASE,
 )
 
 
@@ -108,7 +123,7 @@ def detect_info(pages: Sequence[Page], source: str) -> DocumentInfo:
     """
     head = "\n".join(page.text for page in pages[:3])
     stem = PurePosixPath(source).stem
-    fallback = DocumentInfo(doc_id=stem, title=_first_line(head) or stem, doc_type="document")
+    fallback = DocumentInfo(doc_id=stem, title=_first_line(head) or stem, doc_type="document", date=_first_date(head))
 
     if m := _ETSI.search(head):
         number = " ".join(m.group(2).replace("-", " - ").split()).replace(" - ", "-")
@@ -135,19 +150,22 @@ def detect_info(pages: Sequence[Page], source: str) -> DocumentInfo:
         return replace(
             fallback,
             doc_id=m.group(1),
-            edition=m.group(2) or "",
+            edition="editor's copy" if m.group(2) == "latest" else m.group(2) or "",
             body=body,
             doc_type="internet-draft",
             title=_draft_title(head) or fallback.title,
             date=_first_date(head),
         )
     if m := _FIPS.search(head):
+        date = _first_date(head)
+        month_year = re.sub(r"\s+\d{1,2},", "", date)  # "August 13, 2024" → "August 2024": FIPS editions
         return replace(
             fallback,
             doc_id=f"NIST FIPS {m.group(1) or m.group(2)}",
             body="NIST",
             doc_type="standard",
-            date=_first_date(head),
+            date=date,
+            edition=month_year,
         )
     if m := _GSMA.search(head):
         version = _GSMA_VERSION.search(head)
@@ -157,6 +175,17 @@ def detect_info(pages: Sequence[Page], source: str) -> DocumentInfo:
             body="GSMA",
             doc_type="official document",
             edition=f"v{version.group(1)}" if version else "",
+            date=_first_date(head),
+        )
+    if m := _JCA.search(head):
+        ordinal = _ORDINALS.get(m.group(1).lower(), m.group(1))
+        return replace(
+            fallback,
+            doc_id=f"JCA-QKDN {ordinal} meeting {'executive summary' if 'summary' in m.group(0).lower() else 'report'}",
+            body="ITU-T",
+            edition=f"{ordinal} meeting",
+            doc_type="meeting report",
+            title=" ".join(m.group(0).split()),
         )
     if m := _ITU.search(head):
         return replace(

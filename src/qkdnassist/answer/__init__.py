@@ -12,7 +12,8 @@ read from ``calibration.json``), ``llm_mode`` with ``sources``, ``prompts``,
 
 from ..citations import format_citation
 from ..search.quotes import check_citation
-from .assistant import MAX_QUESTION_CHARS, Assistant, Filters, History, standalone_query, turns
+from .assistant import MAX_QUESTION_CHARS, Assistant, History, standalone_query, turns
+from .filters import Filters
 
 __all__ = [
     "MAX_QUESTION_CHARS",

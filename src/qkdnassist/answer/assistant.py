@@ -18,13 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from ..citations import format_citation, passage_citation
 from ..config import Settings
+from ..editions import superseded_notes
 from ..errors import QuestionError
 from ..limits import MAX_QUESTION_CHARS
 from ..search.quotes import QuoteLocator
@@ -37,6 +38,7 @@ from .broad import per_document, render_broad, spans_bodies, spread
 from .calibration import Calibration, calibration
 from .compose import render
 from .evidence import NARROW, choose, locate
+from .filters import Filters
 from .qtypes import question_type
 
 __all__ = ["MAX_QUESTION_CHARS", "Assistant", "Filters", "History", "standalone_query", "turns"]
@@ -45,32 +47,6 @@ History = Sequence[tuple[str, str]] | Sequence[Mapping[str, Any]]
 
 _ANAPHORA = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|there|same|former|latter)\b", re.I)
 _BROAD_PER_DOCUMENT = 2  # passages examined per document for a broad question
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict retrieval to one body and/or one document (names as in ``qkdnassist docs``),
-    and leave out documents by doc_id (a liaison reply must not quote the incoming LS)."""
-
-    body: str | None = None
-    doc: str | None = None
-    exclude: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, value: Filters | Mapping[str, Any] | None) -> Filters:
-        """Filters from a mapping with the keys ``body``, ``doc``, ``exclude``.
-
-        Raises:
-            QuestionError: an unknown key.
-        """
-        if value is None:
-            return cls()
-        if isinstance(value, Filters):
-            return value
-        unknown = set(value) - {"body", "doc", "exclude"}
-        if unknown:
-            raise QuestionError(f"unknown filter(s): {', '.join(sorted(unknown))} (use body, doc, exclude)")
-        return cls(value.get("body") or None, value.get("doc") or None, tuple(value.get("exclude") or ()))
 
 
 def turns(history: History) -> list[tuple[str, str]]:
@@ -227,22 +203,24 @@ class Assistant:
             yield answer
             return
         if self.llm is None:
-            yield from self._evidence(question, query, analysis)
+            yield from self._edition_notes(self._evidence(question, query, analysis))
             return
         from .llm_mode import llm_answer
 
         hits = self._llm_sources(analysis)
-        yield from llm_answer(
-            self.llm,
-            question,
-            query,
-            hits,
-            locator=self.locator,
-            records=self.records(),
-            context_tokens=self.context_tokens,
-            errors=self.llm_errors(),
-            broad=analysis.qtype.broad,
-            certainty=analysis.confidence,
+        yield from self._edition_notes(
+            llm_answer(
+                self.llm,
+                question,
+                query,
+                hits,
+                locator=self.locator,
+                records=self.records(),
+                context_tokens=self.context_tokens,
+                errors=self.llm_errors(),
+                broad=analysis.qtype.broad,
+                certainty=analysis.confidence,
+            )
         )
 
     def analyse(self, query: str, filters: Filters | Mapping[str, Any] | None = None) -> Analysis:
@@ -260,12 +238,15 @@ class Assistant:
         qtype = question_type(query, names_document=names_document)
         ranks: list[int] | None = None
         hits: list[Hit] = []
+        older = self.searcher.editions().exclusions(query, chosen.edition)
         if not qtype.broad:
-            hits = self.searcher.search(query, self.k, body=chosen.body, doc=chosen.doc, exclude=chosen.exclude)
+            hits = self.searcher.search(
+                query, self.k, body=chosen.body, doc=chosen.doc, exclude=chosen.exclude, edition=chosen.edition
+            )
             if not names_document and spans_bodies(hits, qtype):
                 qtype = replace(qtype, broad=True)  # several bodies speak to it: answer across them
         if qtype.broad:
-            hits, ranks = self._broad_hits(query, chosen)
+            hits, ranks = self._broad_hits(query, chosen, older)
         embedder = self.searcher.embedder
         return analyse(
             query,
@@ -280,8 +261,11 @@ class Assistant:
             foreign=foreign_documents(query, snapshot_documents),
         )
 
-    def _broad_hits(self, query: str, chosen: Filters) -> tuple[list[Hit], list[int]]:
-        by_doc = self.searcher.search_each_document(query, _BROAD_PER_DOCUMENT)
+    def _broad_hits(self, query: str, chosen: Filters, older: frozenset[str]) -> tuple[list[Hit], list[int]]:
+        by_doc = {
+            doc_id: [h for h in hits if h.chunk.source not in older]
+            for doc_id, hits in self.searcher.search_each_document(query, _BROAD_PER_DOCUMENT).items()
+        }
         bodies = self.searcher.resolve_body(chosen.body) if chosen.body else None
         records = {r.info.doc_id: r for r in self.searcher.documents()}
         kept = {
@@ -292,6 +276,15 @@ class Assistant:
             and (bodies is None or (doc_id in records and records[doc_id].info.body in bodies))
         }
         return per_document(kept)
+
+    def _edition_notes(self, events: Iterator[str | Answer]) -> Iterator[str | Answer]:
+        """The events, the Answer with a note for every cited edition a newer one supersedes."""
+        for event in events:
+            if isinstance(event, Answer) and event.citations:
+                notes = superseded_notes([c.source for c in event.citations], self.searcher.documents())
+                if notes:
+                    event = replace(event, notes=(*event.notes, *notes))
+            yield event
 
     def _standalone(self, question: str, history: History) -> str:
         if not history:

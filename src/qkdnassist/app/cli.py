@@ -12,15 +12,19 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from .. import __version__
 from ..config import Settings, load_settings
 from ..errors import NoIndexError, QkdnError, UsageError
+from .progress import ProgressBar
 from .render import answer_json, coverage_json, definition_json, document_json, hit_json, ingest_json, passage_place
 
 EXIT_ERROR = 1
 EXIT_PARTIAL = 2
+
+
+_EDITION_HELP = "editions of a document to search: current (default; or those the question names), all, or one (-05)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=None, help="number of hits (default: QKDN_SEARCH_K, 10)")
     p.add_argument("--body", help="only documents of this body (ETSI, NIST, GSMA, IETF, ...)")
     p.add_argument("--doc", help="only this document (doc_id or a unique part of it)")
+    p.add_argument("--edition", default="current", help=_EDITION_HELP)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--queries", type=Path, help="file with one query a line; prints JSON Lines")
 
@@ -45,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="?", help="the question (or use --questions)")
     p.add_argument("--body", help="only documents of this body")
     p.add_argument("--doc", help="only this document (doc_id or a unique part of it)")
+    p.add_argument("--edition", default="current", help=_EDITION_HELP)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--questions", type=Path, help="file with one question a line; prints JSON Lines")
 
@@ -73,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("define", help="what each body's documents say a term or abbreviation means")
     p.add_argument("term")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("catalogue", help="the standards database: every document's identity, status and editions")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--csv", type=Path, help="also write the catalogue as CSV")
 
     p = sub.add_parser("remove", help="remove a document from the index and the corpus folder")
     p.add_argument("source", help="the document's source, as 'docs' lists it")
@@ -104,6 +114,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             return _liaison(args, settings, out)
         if args.command == "define":
             return _define(args, settings, out)
+        if args.command == "catalogue":
+            return _catalogue(args, settings, out)
         if args.command == "remove":
             return _remove(args, settings, out)
         if args.command == "serve":
@@ -132,7 +144,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
 def _ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ..indexing import ingest
 
-    bar = _ProgressBar() if sys.stderr.isatty() else None
+    bar = ProgressBar() if sys.stderr.isatty() else None
     try:
         report = ingest(
             args.paths or None, settings=settings, rebuild=args.rebuild, progress=bar.update if bar else None
@@ -154,25 +166,6 @@ def _ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             f"{len(report.failed)} failed in {report.seconds:.1f} s\n"
         )
     return EXIT_PARTIAL if report.failed else 0
-
-
-class _ProgressBar:
-    """A tqdm bar on stderr, created on the first update (when the total is known)."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-
-    def update(self, source: str, done: int, total: int) -> None:
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, unit="file", file=sys.stderr, leave=False)
-        self._bar.set_postfix_str(source[-40:], refresh=False)
-        self._bar.update(done - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 # --- search ----------------------------------------------------------------------------
@@ -200,7 +193,7 @@ def _search(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
     searcher = Searcher.open(settings)
     for query in queries:
-        hits = searcher.search(query, k, body=args.body, doc=args.doc)
+        hits = searcher.search(query, k, body=args.body, doc=args.doc, edition=args.edition)
         if args.json or args.queries:
             out.write(json.dumps({"query": query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False) + "\n")
             continue
@@ -223,7 +216,7 @@ def _ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         raise UsageError("give either a QUESTION or --questions FILE")
     questions = _lines(args.questions) if args.questions else [args.question]
     assistant = Assistant.from_settings(settings)
-    filters = {"body": args.body, "doc": args.doc}
+    filters = {"body": args.body, "doc": args.doc, "edition": args.edition}
     for question in questions:
         answer = assistant.ask(question, filters=filters)
         if args.json or args.questions:
@@ -349,6 +342,28 @@ def _define(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 # --- docs ------------------------------------------------------------------------------
+
+
+def _catalogue(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ..metadata import load_manifest
+    from ..store.index import Index
+    from ..workflows.catalogue import build_catalogue, catalogue_csv, entry_json
+
+    if not (settings.index / "records.sqlite").is_file():
+        raise NoIndexError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
+    catalogue = build_catalogue(Index.from_settings(settings), manifest=load_manifest(settings.manifest))
+    if args.csv:
+        _write(args.csv, catalogue_csv(catalogue))
+    if args.json:
+        out.write(json.dumps({"documents": [entry_json(e) for e in catalogue.entries]}, ensure_ascii=False) + "\n")
+        return 0
+    for e in catalogue.entries:
+        date = f" ({e.date})" if e.date else ""
+        flag = "" if e.is_current else f"  → current: {e.current}"
+        out.write(f"{e.doc_id} {e.edition}{date} [{e.body}] {e.doc_type}, {e.status}{flag}\n")
+        for note in e.notes:
+            out.write(f"    note: {note}\n")
+    return 0
 
 
 def _remove(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:

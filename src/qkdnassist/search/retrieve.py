@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..config import Settings
+from ..editions import EditionChooser
 from ..embedding import Embedder
 from ..errors import NoIndexError, QuestionError
 from ..store.index import Index
@@ -47,6 +48,8 @@ class _Snapshot:
     chunk_body: np.ndarray
     chunk_clause: np.ndarray
     chunk_title: np.ndarray
+    chunk_source: np.ndarray
+    editions: EditionChooser = field(default_factory=lambda: EditionChooser([]), compare=False)
     # doc_id → its chunk ids and vectors, for exact search within one document (a few
     # recently used documents; filled by Searcher._document_vectors).
     vectors: OrderedDict[str, tuple[list[str], np.ndarray]] = field(default_factory=OrderedDict, compare=False)
@@ -54,15 +57,16 @@ class _Snapshot:
     @classmethod
     def empty(cls) -> _Snapshot:
         none = np.zeros(0, dtype=object)
-        return cls(-1, KeywordIndex([], None), [], none, none, none, none)
+        return cls(-1, KeywordIndex([], None), [], none, none, none, none, none)
 
     @classmethod
     def load(cls, index: Index, generation: int) -> _Snapshot:
         keyword = index.keyword()
         rows = index.records.chunk_fields()
-        columns = list(zip(*(rows.get(i, ("",) * 4) for i in keyword.ids), strict=True)) or [()] * 4
-        doc, body, clause, title = (np.asarray(c, dtype=object) for c in columns)
-        return cls(generation, keyword, index.documents(), doc, body, clause, title)
+        columns = list(zip(*(rows.get(i, ("",) * 5) for i in keyword.ids), strict=True)) or [()] * 5
+        doc, body, clause, title, source = (np.asarray(c, dtype=object) for c in columns)
+        documents = index.documents()
+        return cls(generation, keyword, documents, doc, body, clause, title, source, EditionChooser(documents))
 
 
 class Searcher:
@@ -166,9 +170,14 @@ class Searcher:
         body: str | None = None,
         doc: str | None = None,
         exclude: Sequence[str] = (),
+        exclude_sources: Sequence[str] = (),
+        edition: str = "current",
     ) -> list[Hit]:
         """The ``k`` best chunks for ``query``, optionally within one body or document,
-        and never from the documents (doc_ids) in ``exclude``.
+        and never from the documents (doc_ids) in ``exclude`` or the files (sources) in
+        ``exclude_sources``. Of a document with several editions, only ``edition`` is
+        searched: ``current`` (the editions the query names, else the newest), ``all``,
+        or one ("-05", "V1.1.1"); see :class:`~qkdnassist.editions.EditionChooser`.
 
         Raises:
             QuestionError: the query is empty or a filter names nothing indexed.
@@ -180,14 +189,15 @@ class Searcher:
         doc_id = self.resolve_doc(doc) if doc else None
         bodies = self.resolve_body(body) if body else None
         refs = parse_refs(query, snap.documents)
+        exclude_sources = sorted(set(exclude_sources) | snap.editions.exclusions(query, edition))
         keyword_query = refs.keyword_query
         if self.expand:
             from ..workflows.glossary import Glossary
 
             keyword_query = Glossary.build(self.index).expand_query(keyword_query, doc_ids=[doc_id] if doc_id else None)
 
-        keyword = self._keyword_ranking(snap, keyword_query, bodies, doc_id, exclude)
-        dense = self._dense_ranking(snap, query, bodies, doc_id, exclude)
+        keyword = self._keyword_ranking(snap, keyword_query, bodies, doc_id, exclude, exclude_sources)
+        dense = self._dense_ranking(snap, query, bodies, doc_id, exclude, exclude_sources)
         scores = fuse(keyword, (chunk_id for chunk_id, _ in dense))
         positions = snap.keyword.positions
 
@@ -199,6 +209,10 @@ class Searcher:
         ranked = sorted(scores, key=lambda i: -scores[i])[: k * 3]
         chunks = self.index.chunks(ranked)  # orphans (not in records) drop out here
         return merge_neighbours([(chunks[i], scores[i]) for i in ranked if i in chunks], k, dict(dense))
+
+    def editions(self) -> EditionChooser:
+        """The documents of the current generation that have several editions."""
+        return self._current().editions
 
     def search_each_document(
         self, query: str, k: int = 4, *, examine: int = EXAMINED_DOCUMENTS
@@ -270,7 +284,13 @@ class Searcher:
         return set(sorted(best, key=lambda d: -best[d])[:n]), nearest
 
     def _keyword_ranking(
-        self, snap: _Snapshot, query: str, bodies: frozenset[str] | None, doc_id: str | None, exclude: Sequence[str]
+        self,
+        snap: _Snapshot,
+        query: str,
+        bodies: frozenset[str] | None,
+        doc_id: str | None,
+        exclude: Sequence[str],
+        exclude_sources: Sequence[str] = (),
     ) -> list[str]:
         keyword = snap.keyword
         scores = keyword.scores(query)
@@ -283,10 +303,18 @@ class Searcher:
             mask &= snap.chunk_doc == doc_id
         if exclude:
             mask &= ~np.isin(snap.chunk_doc, list(exclude))
+        if exclude_sources:
+            mask &= ~np.isin(snap.chunk_source, list(exclude_sources))
         return [keyword.ids[i] for i in best_rows(np.where(mask, scores, -1.0), self.pool)]
 
     def _dense_ranking(
-        self, snap: _Snapshot, query: str, bodies: frozenset[str] | None, doc_id: str | None, exclude: Sequence[str]
+        self,
+        snap: _Snapshot,
+        query: str,
+        bodies: frozenset[str] | None,
+        doc_id: str | None,
+        exclude: Sequence[str],
+        exclude_sources: Sequence[str] = (),
     ) -> list[tuple[str, float]]:
         if not snap.documents:
             return []
@@ -296,13 +324,22 @@ class Searcher:
             clauses.append({"doc_id": doc_id})
         if exclude:
             clauses.append({"doc_id": {"$nin": list(exclude)}})
+        if exclude_sources:
+            clauses.append({"source": {"$nin": list(exclude_sources)}})
         if len(clauses) == 1:
             where = clauses[0]
         elif clauses:
             where = {"$and": clauses}
         vector = self.embedder.embed_query(query)
         if doc_id and not bodies and doc_id not in exclude:
-            return self._dense_in_document(snap, vector, doc_id, self.pool)
+            nearest = self._dense_in_document(snap, vector, doc_id, self.pool + len(exclude_sources) * self.pool)
+            if exclude_sources:  # editions of one document share its doc_id
+                dropped = set(exclude_sources)
+                positions = snap.keyword.positions
+                nearest = [
+                    (i, s) for i, s in nearest if i in positions and snap.chunk_source[positions[i]] not in dropped
+                ]
+            return nearest[: self.pool]
         return self.index.dense(vector, self.pool, where)
 
     def _dense_in_document(self, snap: _Snapshot, vector: np.ndarray, doc_id: str, n: int) -> list[tuple[str, float]]:

@@ -143,9 +143,10 @@ class Records:
         """Every chunk, document by document in reading order."""
         yield from (Chunk(*row) for row in self.db.execute(f"{_SELECT_CHUNK} ORDER BY source, ordinal"))
 
-    def chunk_fields(self) -> dict[str, tuple[str, str, str, str]]:
-        """chunk id → (doc_id, body, clause, clause title), for search's per-chunk arrays."""
-        return {r[0]: r[1:] for r in self.db.execute("SELECT id, doc_id, body, clause, clause_title FROM chunks")}
+    def chunk_fields(self) -> dict[str, tuple[str, str, str, str, str]]:
+        """chunk id → (doc_id, body, clause, clause title, source), for search's per-chunk arrays."""
+        rows = self.db.execute("SELECT id, doc_id, body, clause, clause_title, source FROM chunks")
+        return {r[0]: r[1:] for r in rows}
 
     def chunk_ids(self, source: str | None = None) -> list[str]:
         """The ids of one document's chunks, or of every chunk."""

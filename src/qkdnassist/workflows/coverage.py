@@ -198,7 +198,11 @@ class CoverageChecker:
             raise QuestionError("the topic is empty")
         terms = QueryTerms.of(part, self.searcher.keyword_index(), self.pieces)
         records = {r.info.doc_id: r for r in self.searcher.documents()}
-        per_doc = self.searcher.search_each_document(part, self.per_document)
+        older = self.searcher.editions().exclusions(part)  # a document's current edition speaks for it
+        per_doc = {
+            doc_id: [h for h in hits if h.chunk.source not in older]
+            for doc_id, hits in self.searcher.search_each_document(part, self.per_document).items()
+        }
         best = max((strength(terms, h) for hits in per_doc.values() for h in hits), default=0.0)
         return terms, [(records[doc_id], hits, document_signals(terms, hits, best)) for doc_id, hits in per_doc.items()]
 
