@@ -66,6 +66,7 @@ bench: install
 # sample corpus's index (bench/out/index; built first when missing). About 20 minutes.
 bench-scale: install
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/catalogue_scale.py
 
 clean:
 	rm -rf $(VENV) index bench/out .pytest_cache .mypy_cache .ruff_cache

@@ -61,7 +61,7 @@ def run_load(assistant: Any, settings: Any, questions: list[str], *, users: int,
             question = rng.choice(questions)
             started = time.perf_counter()
             try:
-                chat, *_ = client.predict(question, [], "(all)", "(all)", api_name="/ask")
+                chat, *_ = client.predict(question, [], "(all)", "(all)", "current", api_name="/ask")
                 if not chat or chat[-1]["role"] != "assistant" or str(chat[-1]["content"]).startswith("Error"):
                     raise RuntimeError(f"bad answer to {question!r}: {str(chat)[:200]}")
             except Exception as exc:

@@ -114,7 +114,8 @@ def test_out_of_range_value_names_the_variable_and_the_range(variable: str, valu
     ],
 )
 def test_range_bounds_are_allowed(variable: str, value: str) -> None:
-    load_settings(env={variable: value})
+    settings = load_settings(env={variable: value})
+    assert getattr(settings, variable.removeprefix("QKDN_").lower()) == int(value)
 
 
 @pytest.mark.parametrize("variable", ["QKDN_INDEX", "QKDN_CORPUS"])

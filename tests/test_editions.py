@@ -128,6 +128,7 @@ TLS = [Edition(OLD, "05", "2022-08-28", "draft"), Edition(NEW, "16", "2025-09-07
         ("What affiliation does Shay Gueron have in the most recent version of the draft?", [NEW]),
         ("Which hybrid groups did -05 define that -16 no longer does?", [OLD, NEW]),
         ("How many bytes is the smallest Classic McEliece public key?", []),
+        ("What is the first step of the key schedule in the draft?", []),  # "first" names no edition
     ],
 )
 def test_the_editions_a_question_names(question: str, asked: list[str]) -> None:
@@ -206,3 +207,56 @@ def test_the_catalogue_lists_editions_status_scope_and_provenance(two_editions: 
     rows = json.loads(done.stdout)["documents"]
     assert {r["source"]: r["status"] for r in rows}[OLD] == "superseded"
     assert (tmp_path / "c.csv").read_text(encoding="utf-8").count("\n") == 4
+
+
+def test_the_library_tab_shows_status_type_and_the_current_edition(two_editions: Settings) -> None:
+    from qkdnassist.app.state import AppState
+    from qkdnassist.app.views import library_rows
+
+    state = AppState(two_editions, Assistant(Searcher(Index(two_editions.index), FakeEmbedder())))
+    rows = {row[-1]: row for row in library_rows(state)}
+    assert rows[OLD][3:6] == ["2022-08-28", f"superseded by {NEW}", "internet-draft"]
+    assert rows[NEW][3:6] == ["2025-09-07", "draft", "internet-draft"]
+
+
+# --- what changed between the editions -------------------------------------------------------
+
+
+def test_the_diff_of_two_real_editions_finds_the_removed_renumbered_and_reworded_clauses(
+    two_editions: Settings, tmp_path: Path
+) -> None:
+    from qkdnassist.workflows.diff import compare_editions, diff_json
+
+    diff = compare_editions(Index(two_editions.index), "tls-hybrid-design")
+    assert (diff.old, diff.new) == ("05", "16")
+    kinds = {(c.kind, c.clause_from, c.clause_to) for c in diff.changes}
+    assert ("removed", "5", "") in kinds  # "5 Defined Hybrid Groups" is gone in -16
+    assert ("moved", "6", "5") in kinds and ("moved", "9.1", "8.1") in kinds  # IANA, references renumbered
+    motivation = next(c for c in diff.changes if c.clause_to == "1.3")
+    assert motivation.kind == "changed"
+    assert any("harvest-now-decrypt-later" in text for text, _ in motivation.new)
+    assert not any("harvest-now-decrypt-later" in text for text, _ in motivation.old)
+    assert all(page >= 1 for _, page in motivation.new)
+    shape = diff_json(diff)
+    assert list(shape) == ["doc", "from", "to", "summary", "changes"]
+    assert shape["summary"]["removed"] >= 1  # type: ignore[index]
+    done = run(
+        ["diff", "draft-ietf-tls-hybrid-design", "--from", "-05", "--to", "16", "--out", str(tmp_path / "d.md")],
+        two_editions,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "## removed: 5 Defined Hybrid Groups" in (tmp_path / "d.md").read_text(encoding="utf-8")
+    assert run(["diff", "notes"], two_editions).returncode == 1  # one edition only: a clear error
+
+
+def test_the_library_filters_by_status_and_type_and_opens_a_scope(two_editions: Settings) -> None:
+    from qkdnassist.app.state import AppState
+    from qkdnassist.app.views import library_rows, scope_view
+
+    state = AppState(two_editions, Assistant(Searcher(Index(two_editions.index), FakeEmbedder())))
+    assert [row[-1] for row in library_rows(state, status="superseded")] == [OLD]
+    assert {row[-1] for row in library_rows(state, doc_type="internet-draft")} == {OLD, NEW}
+    assert library_rows(state, body="NIST") == []
+    shown = scope_view(state, NEW)
+    assert shown.startswith(f"**Scope** (`{NEW}`, p. 1)") and "Hybrid key exchange refers to" in shown
+    assert "no Scope, Abstract or Introduction" in scope_view(state, "notes.txt")

@@ -35,6 +35,7 @@ from qkdnassist.errors import QkdnError, ReadError
 from qkdnassist.limits import UPLOAD_TYPES
 from qkdnassist.readers import pdf, read_pages
 from qkdnassist.readers.limits import MAX_PAGES
+from qkdnassist.search.quotes import check_citation
 from qkdnassist.search.retrieve import Searcher
 from qkdnassist.workflows.library import Upload, safe_upload_name, store_uploads
 
@@ -678,12 +679,21 @@ def test_an_odd_question_is_answered_or_refused_in_bounded_time(searcher: Search
     assistant = Assistant(searcher)
     started = time.perf_counter()
     try:
-        outcome = "abstained" if assistant.ask(question).abstained else "answered"
+        answer = assistant.ask(question)
+        outcome = "abstained" if answer.abstained else "answered"
     except QkdnError as exc:
-        outcome = f"QkdnError: {exc}"
+        answer, outcome = None, f"QkdnError: {exc}"
     seconds = time.perf_counter() - started
     FIGURES.append((f"question {name}", outcome, seconds, None))
     assert seconds < QUESTION_SECONDS
+    if answer is None:  # refused: one clear line that says why
+        assert "\n" not in outcome and ("longer than" in outcome or "empty" in outcome), outcome
+    elif answer.abstained:
+        assert not answer.citations and answer.text.strip()
+    else:  # answered: every citation stands on its page
+        assert answer.citations and all(check_citation(c, searcher.index.pages(c.source)) for c in answer.citations), (
+            outcome
+        )
 
 
 def test_a_long_word_in_a_question_is_parsed_in_linear_time() -> None:

@@ -226,3 +226,36 @@ def test_an_index_built_by_the_previous_release_opens_and_is_searched(tmp_path: 
         writer.remove_document("relay.txt")
     assert sorted(index.hashes()) == ["jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt"]
     assert set(index.store.all_ids()) == set(index.records.chunk_ids())
+
+
+@pytest.mark.slow  # a real ingest, with the real model, in another process
+def test_removal_beside_a_real_concurrent_ingest_waits_or_says_busy(notes: Settings, sample_corpus: Path) -> None:
+    import os
+    import shutil
+
+    # Files for the ingest to read and embed while the removal comes in.
+    for relative in (
+        "ietf/draft-irtf-qirg-principles-11.txt",
+        "itu-t/jca-qkdn_4th_meeting_executive_summary_2024-05-17.txt",
+    ):
+        (notes.corpus / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(sample_corpus / relative, notes.corpus / relative)
+    env = {**os.environ, "QKDN_CORPUS": str(notes.corpus), "QKDN_INDEX": str(notes.index)}
+    ingest = subprocess.Popen([sys.executable, "-m", "qkdnassist", "ingest"], env=env, cwd=ROOT)
+    try:
+        dirty = Index(notes.index).layout.dirty  # stands while the writer writes (it holds the lock)
+        deadline = time.monotonic() + 240
+        while not dirty.exists():
+            assert ingest.poll() is None and time.monotonic() < deadline, "the ingest was never seen writing"
+            time.sleep(0.01)
+        with pytest.raises(IndexBusyError, match="cannot remove a document now, try again"):
+            remove_document(notes, "timing.txt", wait=0.2)
+        remove_document(notes, "timing.txt", wait=300)  # waits for the ingest, then removes
+        assert ingest.wait(timeout=300) == 0
+    finally:
+        if ingest.poll() is None:
+            ingest.kill()
+    index = Index(notes.index)
+    assert "timing.txt" not in index.hashes() and not (notes.corpus / "timing.txt").exists()
+    assert {"relay.txt", "ietf/draft-irtf-qirg-principles-11.txt"} <= set(index.hashes())
+    assert set(index.store.all_ids()) == set(index.records.chunk_ids())

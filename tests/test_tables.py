@@ -109,3 +109,13 @@ def test_the_sample_parameter_table_is_quoted_row_by_row(searcher: Searcher) -> 
     assert not answer.abstained and "1184" in answer.text
     holding = [s for s in answer.statements if "1184" in s.text]
     assert holding and all(len(s.text.split()) < 40 for s in holding)  # a row, not a page of numbers
+
+
+def test_a_page_box_pdfplumber_cannot_read_keeps_pypdfs_text(tmp_path: Path) -> None:
+    # Found by the fuzzer: a name in /MediaBox makes pdfplumber raise while laying the
+    # page out — and again when the file is closed. The page keeps pypdf's text.
+    sound = error_table_pdf(tmp_path / "errors.pdf").read_bytes()
+    broken = tmp_path / "broken-box.pdf"
+    broken.write_bytes(sound.replace(b"/MediaBox [0 0 595 842]", b"/MediaBox [/X 0 0 595 842]"))
+    (page,) = read_pages(broken, "broken-box.pdf")
+    assert "Error on server side." in page.text and "7 Error handling" in page.text

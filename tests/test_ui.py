@@ -35,9 +35,9 @@ def test_served_app_answers_a_search(subset_index: Settings, searcher: Searcher)
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        result = client.predict("ML-KEM-768 parameter set", "NIST", "(all)", 3, api_name="/search")
+        result = client.predict("ML-KEM-768 parameter set", "NIST", "(all)", 3, "current", api_name="/search")
         assert "NIST FIPS 203" in result and "ML-KEM-768" in result
-        hint = client.predict("   ", "(all)", "(all)", 3, api_name="/search")
+        hint = client.predict("   ", "(all)", "(all)", 3, "current", api_name="/search")
         assert hint.startswith("_Type a question")
     finally:
         app.close()
@@ -69,12 +69,14 @@ def test_served_app_answers_a_question_in_the_chat(subset_index: Settings, searc
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         question = "Which URL does a slave SAE call to get keys with key IDs?"
-        chat, cleared, sources, cite = client.predict(question, [], "(all)", "(all)", api_name="/ask")
+        chat, cleared, sources, cite = client.predict(question, [], "(all)", "(all)", "current", api_name="/ask")
         assert cleared == "" and chat[0]["role"] == "user" and chat[-1]["role"] == "assistant"
         assert "dec_keys" in str(chat[-1]["content"]) and "[1]" in str(chat[-1]["content"])
         assert sources.startswith("**[1] ETSI GS QKD 014")
         assert cite["choices"][0][0].startswith("[1] ETSI GS QKD 014 V1.1.1 (2019-02), ")
-        follow, *_ = client.predict("Which HTTP method does it use?", chat, "(all)", "(all)", api_name="/ask")
+        follow, *_ = client.predict(
+            "Which HTTP method does it use?", chat, "(all)", "(all)", "current", api_name="/ask"
+        )
         assert len(follow) == 4 and follow[-1]["role"] == "assistant"
         heatmap, rows, csv_path, _ = client.predict("key delivery API\nML-KEM parameter sets", api_name="/coverage")
         assert 'class="covered"' in heatmap and rows["data"]

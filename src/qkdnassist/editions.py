@@ -252,9 +252,8 @@ def lineages(items: Sequence[tuple[str, DocumentInfo, str]]) -> list[Lineage]:
 # --- which editions a question is about ----------------------------------------------
 
 _LATEST = re.compile(r"\b(?:latest|current|newest|most recent|recent|final)\b", re.IGNORECASE)
-_EARLIER = re.compile(
-    r"\b(?:earlier|earliest|previous|older|oldest|former|original|first|prior|superseded)\b", re.IGNORECASE
-)
+# Not "first" or "original": "the first step", "the original submission" name no edition.
+_EARLIER = re.compile(r"\b(?:earlier|earliest|previous|older|oldest|former|prior|superseded)\b", re.IGNORECASE)
 _EDITION_WORD = re.compile(r"\b(?:edition|revision|draft|version|publication|release|issue)s?\b", re.IGNORECASE)
 _ASKS_DRAFT = re.compile(r"\b(?:initial public draft|public draft|ipd|draft (?:standard|version|FIPS))\b", re.I)
 _CHANGE = re.compile(r"\b(?:changed?|changes|differ\w*|between|no longer|dropped|removed|added|new in|since)\b", re.I)

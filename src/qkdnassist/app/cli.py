@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .. import __version__
 from ..config import Settings, load_settings
 from ..errors import NoIndexError, QkdnError, UsageError
+from .parser import parser
 from .progress import ProgressBar
 from .render import answer_json, coverage_json, definition_json, document_json, hit_json, ingest_json, passage_place
 
@@ -24,82 +24,10 @@ EXIT_ERROR = 1
 EXIT_PARTIAL = 2
 
 
-_EDITION_HELP = "editions of a document to search: current (default; or those the question names), all, or one (-05)"
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qkdnassist", description="Assistant over the QKDN standards corpus.")
-    parser.add_argument("--version", action="version", version=f"qkdnassist {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("ingest", help="index documents (incremental)")
-    p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: QKDN_CORPUS)")
-    p.add_argument("--rebuild", action="store_true", help="re-index everything into a fresh index")
-    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
-
-    p = sub.add_parser("search", help="hybrid keyword + vector search")
-    p.add_argument("query", nargs="?", help="the query (or use --queries)")
-    p.add_argument("-k", type=int, default=None, help="number of hits (default: QKDN_SEARCH_K, 10)")
-    p.add_argument("--body", help="only documents of this body (ETSI, NIST, GSMA, IETF, ...)")
-    p.add_argument("--doc", help="only this document (doc_id or a unique part of it)")
-    p.add_argument("--edition", default="current", help=_EDITION_HELP)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--queries", type=Path, help="file with one query a line; prints JSON Lines")
-
-    p = sub.add_parser("ask", help="answer a question with checked citations")
-    p.add_argument("question", nargs="?", help="the question (or use --questions)")
-    p.add_argument("--body", help="only documents of this body")
-    p.add_argument("--doc", help="only this document (doc_id or a unique part of it)")
-    p.add_argument("--edition", default="current", help=_EDITION_HELP)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--questions", type=Path, help="file with one question a line; prints JSON Lines")
-
-    p = sub.add_parser("coverage", help="which documents cover a topic, and where bodies overlap")
-    p.add_argument("topic", nargs="?", help="the topic, or draft text (or use --topics)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--topics", type=Path, help="file with one topic a line; prints JSON Lines")
-    p.add_argument("--matrix", type=Path, help="also write the topic × document table (.csv, .md or .json)")
-
-    p = sub.add_parser("liaison", help="draft a liaison-statement reply, every answer cited")
-    given = p.add_mutually_exclusive_group(required=True)
-    given.add_argument("--questions", type=Path, help="file of questions (one a line, or bullets)")
-    given.add_argument("--incoming", type=Path, help="the incoming liaison statement (.docx, .pdf, .txt)")
-    p.add_argument("--to", default="", help="addressees (default: the incoming LS's source)")
-    p.add_argument("--source", default="", help="the replying group")
-    p.add_argument("--for", dest="action", choices=["action", "comment", "information"], default="information")
-    p.add_argument("--title", default="", help="title of the reply (default: Reply to <incoming title>)")
-    p.add_argument("--question", default="", help="ITU-T Question(s), e.g. Q16/13")
-    p.add_argument("--study-group", default="", help="e.g. SG13")
-    p.add_argument("--meeting", default="", help="meeting place and date")
-    p.add_argument("--approval", default="", help="e.g. Agreed at the SG13 meeting")
-    p.add_argument("--deadline", default="")
-    p.add_argument("--contact", default="", help="name, organization, e-mail")
-    p.add_argument("--out", type=Path, required=True, help="reply.docx or reply.md")
-
-    p = sub.add_parser("define", help="what each body's documents say a term or abbreviation means")
-    p.add_argument("term")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-
-    p = sub.add_parser("catalogue", help="the standards database: every document's identity, status and editions")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--csv", type=Path, help="also write the catalogue as CSV")
-
-    p = sub.add_parser("remove", help="remove a document from the index and the corpus folder")
-    p.add_argument("source", help="the document's source, as 'docs' lists it")
-
-    p = sub.add_parser("docs", help="list indexed documents")
-    p.add_argument("--json", action="store_true", help="print a JSON array")
-
-    p = sub.add_parser("serve", help="serve the web app")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     """Run the command line; returns the exit code."""
     out = stdout or sys.stdout
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         settings = load_settings()
         if args.command == "ingest":
@@ -114,6 +42,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             return _liaison(args, settings, out)
         if args.command == "define":
             return _define(args, settings, out)
+        if args.command == "diff":
+            return _diff(args, settings, out)
         if args.command == "catalogue":
             return _catalogue(args, settings, out)
         if args.command == "remove":
@@ -363,6 +293,19 @@ def _catalogue(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
         out.write(f"{e.doc_id} {e.edition}{date} [{e.body}] {e.doc_type}, {e.status}{flag}\n")
         for note in e.notes:
             out.write(f"    note: {note}\n")
+    return 0
+
+
+def _diff(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ..store.index import Index
+    from ..workflows.diff import compare_editions, diff_json, diff_markdown
+
+    if not (settings.index / "records.sqlite").is_file():
+        raise NoIndexError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
+    diff = compare_editions(Index.from_settings(settings), args.doc, old=args.old, new=args.new)
+    if args.out:
+        _write(args.out, diff_markdown(diff))
+    out.write(json.dumps(diff_json(diff), ensure_ascii=False) + "\n" if args.json else diff_markdown(diff))
     return 0
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from ..answer import Assistant
 from ..citations import format_citation
 from ..config import Settings
+from ..editions import DOC_TYPES
 from ..errors import QkdnError
 from ..limits import MAX_QUESTION_CHARS, UPLOAD_TYPES
 from ..search.retrieve import Searcher
@@ -35,11 +36,15 @@ from .views import (
     heatmap_html,
     library_rows,
     passage_view,
+    scope_view,
 )
 
 __all__ = ["build_ui"]
 
 ALL = "(all)"
+# "current": each document's current edition, or those the question names; "all": every edition.
+EDITIONS = ["current", "all"]
+STATUSES = ("published", "draft", "superseded", "withdrawn")
 
 
 def build_ui(settings: Settings, searcher: Searcher | None = None, assistant: Assistant | None = None) -> Any:
@@ -106,13 +111,14 @@ def _ask_tab(gr: Any, state: AppState) -> None:
     with gr.Row():
         body = gr.Dropdown(bodies, value=ALL, label="Body")
         doc = gr.Dropdown(doc_ids, value=ALL, label="Document")
+        edition = gr.Dropdown(EDITIONS, value="current", label="Editions", elem_id="edition")
     sources = gr.Markdown(elem_id="sources")
     with gr.Row():
         cite = gr.Dropdown([], label="Open a citation", elem_id="citation", interactive=True)
     passage = gr.HTML(elem_id="passage-view")
     cited = gr.State([])  # this session's last citations
 
-    def ask(message: str, history: list[dict[str, Any]], body: str, doc: str) -> Iterator[Any]:
+    def ask(message: str, history: list[dict[str, Any]], body: str, doc: str, edition: str) -> Iterator[Any]:
         message = " ".join((message or "").split())
         if not message:
             yield history, "", "_Ask a question about the indexed documents._", gr.update(choices=[], value=None), []
@@ -123,7 +129,7 @@ def _ask_tab(gr: Any, state: AppState) -> None:
             return
         previous = list(history)
         history = [*previous, {"role": "user", "content": message}, {"role": "assistant", "content": ""}]
-        filters = {"body": None if body == ALL else body, "doc": None if doc == ALL else doc}
+        filters = {"body": None if body == ALL else body, "doc": None if doc == ALL else doc, "edition": edition}
         try:
             for event in state.assistant.stream(message, previous, filters=filters):
                 if isinstance(event, Answer):
@@ -146,8 +152,9 @@ def _ask_tab(gr: Any, state: AppState) -> None:
         return passage_view(state, citation) if citation else ""
 
     outputs = [chat, question, sources, cite, cited]
-    question.submit(ask, [question, chat, body, doc], outputs, api_name="ask", concurrency_limit=4)
-    ask_button.click(ask, [question, chat, body, doc], outputs, api_visibility="private", concurrency_limit=4)
+    inputs = [question, chat, body, doc, edition]
+    question.submit(ask, inputs, outputs, api_name="ask", concurrency_limit=4)
+    ask_button.click(ask, inputs, outputs, api_visibility="private", concurrency_limit=4)
     cite.change(open_citation, [cite, cited], passage, api_name="citation")
 
 
@@ -269,8 +276,14 @@ def _liaison_tab(gr: Any, state: AppState) -> None:
 
 
 def _library_tab(gr: Any, state: AppState, status: Any) -> None:
-    headers = ["doc_id", "body", "edition", "date", "pages", "passages", "source"]
+    headers = ["doc_id", "body", "edition", "date", "status", "type", "pages", "passages", "source"]
+    bodies, _ = _filters(state)
+    with gr.Row():
+        by_body = gr.Dropdown(bodies, value=ALL, label="Body", elem_id="library-body")
+        by_status = gr.Dropdown([ALL, *STATUSES], value=ALL, label="Status", elem_id="library-status")
+        by_type = gr.Dropdown([ALL, *DOC_TYPES], value=ALL, label="Type", elem_id="library-type")
     library = gr.Dataframe(library_rows(state), headers=headers, elem_id="library", interactive=False, wrap=True)
+    scope = gr.Markdown(elem_id="library-scope")
     upload = gr.File(
         label=f"Add documents ({', '.join(UPLOAD_TYPES)}; up to {state.settings.upload_mb} MB each)",
         file_count="multiple",
@@ -318,6 +331,23 @@ def _library_tab(gr: Any, state: AppState, status: Any) -> None:
         sources = [d.source for d in state.searcher.documents()]
         return library_rows(state), gr.update(choices=sources), failures_markdown(state), state.status()
 
+    def filtered(body: str, shown: str, doc_type: str) -> Any:
+        return library_rows(
+            state,
+            body="" if body == ALL else body,
+            status="" if shown == ALL else shown,
+            doc_type="" if doc_type == ALL else doc_type,
+        )
+
+    def open_scope(rows: Any, evt: gr.SelectData) -> str:
+        data = rows.values.tolist() if hasattr(rows, "values") else rows
+        row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        return scope_view(state, str(data[row][-1])) if 0 <= row < len(data) else ""
+
+    for choice in (by_body, by_status, by_type):
+        choice.change(filtered, [by_body, by_status, by_type], library, api_visibility="private")
+    library.select(open_scope, library, scope, api_visibility="private")
+
     outputs = [report, library, remove, status]
     upload.upload(add, upload, outputs, api_name="upload", concurrency_limit=1)
     remove_button.click(drop, remove, outputs, api_name="remove", concurrency_limit=1)
@@ -331,12 +361,12 @@ def _search_tab(gr: Any, state: AppState) -> None:
     """The search tab: a query, filters, and hits rendered as citations."""
     bodies, doc_ids = _filters(state)
 
-    def search(query: str, body: str, doc: str, k: float) -> str:
+    def search(query: str, body: str, doc: str, k: float, edition: str) -> str:
         if not query.strip():
             return "_Type a question, a term or an identifier (FIPS 203, QKD 014 clause 5.2, ML-KEM-768)._"
         try:
             hits = state.searcher.search(
-                query, int(k), body=None if body == ALL else body, doc=None if doc == ALL else doc
+                query, int(k), body=None if body == ALL else body, doc=None if doc == ALL else doc, edition=edition
             )
         except QkdnError as exc:
             return f"**Error:** {exc}"
@@ -354,6 +384,7 @@ def _search_tab(gr: Any, state: AppState) -> None:
         body = gr.Dropdown(bodies, value=ALL, label="Body")
         doc = gr.Dropdown(doc_ids, value=ALL, label="Document")
         k = gr.Slider(1, 20, value=5, step=1, label="Passages")
+        edition = gr.Dropdown(EDITIONS, value="current", label="Editions")
     results = gr.Markdown(elem_id="results")
-    query.submit(search, [query, body, doc, k], results, api_name="search")
-    button.click(search, [query, body, doc, k], results, api_visibility="private")
+    query.submit(search, [query, body, doc, k, edition], results, api_name="search")
+    button.click(search, [query, body, doc, k, edition], results, api_visibility="private")

@@ -28,6 +28,7 @@ __all__ = [
     "heatmap_html",
     "library_rows",
     "passage_view",
+    "scope_view",
 ]
 
 _COLORS = {"covered": "#1a7f37", "partial": "#d4a72c", "not_found": "#eaeef2"}
@@ -112,11 +113,36 @@ def heatmap_html(reports: list[Any]) -> str:
     )
 
 
-def library_rows(state: AppState) -> list[list[Any]]:
-    return [
-        [d.info.doc_id, d.info.body, d.info.edition, d.info.date, d.pages, d.chunks, d.source]
-        for d in state.searcher.documents()
-    ]
+def library_rows(state: AppState, *, body: str = "", status: str = "", doc_type: str = "") -> list[list[Any]]:
+    """The library as the standards database shows it: a row per document, its ISO date,
+    status (a superseded edition names its current one) and type; only the rows of the
+    body, status and type given (empty: every one)."""
+    from ..workflows.catalogue import catalogue_of
+
+    entries = catalogue_of(state.searcher.documents(), {}).by_source()
+    rows = []
+    for d in state.searcher.documents():
+        e = entries[d.source]
+        if (body and e.body != body) or (status and e.status != status) or (doc_type and e.doc_type != doc_type):
+            continue
+        shown = e.status if e.is_current else f"superseded by {e.current}"
+        rows.append(
+            [d.info.doc_id, d.info.body, d.info.edition, e.date, shown, e.doc_type, d.pages, d.chunks, d.source]
+        )
+    return rows
+
+
+def scope_view(state: AppState, source: str) -> str:
+    """A document's scope (or abstract) quoted with its page, and a link to the file there."""
+    from ..workflows.catalogue import find_scope
+
+    pages = state.searcher.index.pages(source)
+    scope = find_scope(pages[:12])
+    if scope is None:
+        return f"`{source}`: no Scope, Abstract or Introduction found on its first pages."
+    link = file_link(state.settings, source, scope.page)
+    opener = f" — [open the file at p. {scope.page}]({link})" if link else ""
+    return f"**Scope** (`{source}`, p. {scope.page}){opener}\n\n> {scope.text}"
 
 
 def gradio_uploads(files: list[Any] | None) -> list[Upload]:

@@ -119,9 +119,11 @@ def ruled_table_pages(
     the pages left when ``seconds`` have passed."""
     import pdfplumber
     from pdfminer.psexceptions import PSException
-    from pdfplumber.utils.exceptions import PdfminerException
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
-    errors = (*errors, PSException, PdfminerException)
+    # MalformedPDFException also comes from closing the file (pdfplumber lays out every
+    # page then): a box with a non-number in it.
+    errors = (*errors, PSException, PdfminerException, MalformedPDFException)
     deadline = time.monotonic() + seconds
 
     rebuilt: dict[int, str] = {}

@@ -37,6 +37,16 @@ _CACHED_DOCUMENTS = 64  # documents whose vectors a searcher keeps for exact in-
 
 
 @dataclass(frozen=True)
+class _Scope:
+    """What one search may return: bodies, one document, documents and files left out."""
+
+    bodies: frozenset[str] | None
+    doc_id: str | None
+    exclude: tuple[str, ...]
+    exclude_sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class _Snapshot:
     """One generation of the index as search needs it: the keyword index and, aligned
     with its rows, each chunk's document, body, clause and clause title."""
@@ -196,8 +206,9 @@ class Searcher:
 
             keyword_query = Glossary.build(self.index).expand_query(keyword_query, doc_ids=[doc_id] if doc_id else None)
 
-        keyword = self._keyword_ranking(snap, keyword_query, bodies, doc_id, exclude, exclude_sources)
-        dense = self._dense_ranking(snap, query, bodies, doc_id, exclude, exclude_sources)
+        scope = _Scope(bodies, doc_id, tuple(exclude), tuple(exclude_sources))
+        keyword = self._keyword_ranking(snap, keyword_query, scope)
+        dense = self._dense_ranking(snap, query, scope)
         scores = fuse(keyword, (chunk_id for chunk_id, _ in dense))
         positions = snap.keyword.positions
 
@@ -283,15 +294,8 @@ class Searcher:
         best = fuse(dict.fromkeys(snap.chunk_doc[best_rows(scores, depth)]), nearest)
         return set(sorted(best, key=lambda d: -best[d])[:n]), nearest
 
-    def _keyword_ranking(
-        self,
-        snap: _Snapshot,
-        query: str,
-        bodies: frozenset[str] | None,
-        doc_id: str | None,
-        exclude: Sequence[str],
-        exclude_sources: Sequence[str] = (),
-    ) -> list[str]:
+    def _keyword_ranking(self, snap: _Snapshot, query: str, scope: _Scope) -> list[str]:
+        bodies, doc_id, exclude, exclude_sources = scope.bodies, scope.doc_id, scope.exclude, scope.exclude_sources
         keyword = snap.keyword
         scores = keyword.scores(query)
         if scores.size == 0:
@@ -307,15 +311,8 @@ class Searcher:
             mask &= ~np.isin(snap.chunk_source, list(exclude_sources))
         return [keyword.ids[i] for i in best_rows(np.where(mask, scores, -1.0), self.pool)]
 
-    def _dense_ranking(
-        self,
-        snap: _Snapshot,
-        query: str,
-        bodies: frozenset[str] | None,
-        doc_id: str | None,
-        exclude: Sequence[str],
-        exclude_sources: Sequence[str] = (),
-    ) -> list[tuple[str, float]]:
+    def _dense_ranking(self, snap: _Snapshot, query: str, scope: _Scope) -> list[tuple[str, float]]:
+        bodies, doc_id, exclude, exclude_sources = scope.bodies, scope.doc_id, scope.exclude, scope.exclude_sources
         if not snap.documents:
             return []
         where: dict[str, Any] | None = None

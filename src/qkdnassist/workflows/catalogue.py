@@ -90,9 +90,27 @@ class Catalogue:
         """Sources of editions a newer edition of the same document replaces."""
         return frozenset(e.source for e in self.entries if not e.is_current)
 
+    def editions_of(self, name: str) -> list[Entry]:
+        """The editions (oldest first) of the document ``name`` names: its doc id, its
+        lineage or a unique part of one ("QKD 014", "tls-hybrid-design"); [] when none."""
+        wanted = _squash(name)
+        found = [e for e in self.entries if wanted in (_squash(e.doc_id), _squash(e.lineage))]
+        found = found or [e for e in self.entries if wanted and wanted in _squash(e.lineage)]
+        if not found:
+            return []
+        lineages = {e.current for e in found}
+        if len(lineages) > 1:
+            return []  # the name is not unique
+        by_source = self.by_source()
+        return [by_source[s] for s in by_source[found[0].current].editions]
+
     def with_editions(self) -> list[Entry]:
         """The current entries of documents that have more than one edition indexed."""
         return [e for e in self.entries if e.is_current and len(e.editions) > 1]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s.\-_]+", "", text.lower())
 
 
 def build_catalogue(index: Index, *, manifest: Manifest | None = None) -> Catalogue:
