@@ -14,6 +14,7 @@ from cli_run import run
 from conftest import ROOT
 from fakes import FakeEmbedder
 from qkdnassist.answer import Assistant
+from qkdnassist.app.render import entry_json
 from qkdnassist.config import Settings
 from qkdnassist.editions import (
     Edition,
@@ -29,7 +30,7 @@ from qkdnassist.indexing import ingest
 from qkdnassist.search.retrieve import Searcher
 from qkdnassist.store import Index
 from qkdnassist.types import DocumentInfo, DocumentRecord
-from qkdnassist.workflows.catalogue import build_catalogue, catalogue_csv, entry_json
+from qkdnassist.workflows.catalogue import build_catalogue, catalogue_csv
 
 EDITIONS = ROOT.parent / "shared" / "corpus-editions"
 OLD, NEW = "ietf/draft-ietf-tls-hybrid-design-05.txt", "ietf/draft-ietf-tls-hybrid-design-16.txt"
@@ -225,7 +226,8 @@ def test_the_library_tab_shows_status_type_and_the_current_edition(two_editions:
 def test_the_diff_of_two_real_editions_finds_the_removed_renumbered_and_reworded_clauses(
     two_editions: Settings, tmp_path: Path
 ) -> None:
-    from qkdnassist.workflows.diff import compare_editions, diff_json
+    from qkdnassist.app.render import diff_json
+    from qkdnassist.workflows.diff import compare_editions
 
     diff = compare_editions(Index(two_editions.index), "tls-hybrid-design")
     assert (diff.old, diff.new) == ("05", "16")

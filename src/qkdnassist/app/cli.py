@@ -18,7 +18,17 @@ from ..config import Settings, load_settings
 from ..errors import NoIndexError, QkdnError, UsageError
 from .parser import parser
 from .progress import ProgressBar
-from .render import answer_json, coverage_json, definition_json, document_json, hit_json, ingest_json, passage_place
+from .render import (
+    answer_json,
+    coverage_json,
+    definition_json,
+    diff_json,
+    document_json,
+    entry_json,
+    hit_json,
+    ingest_json,
+    passage_place,
+)
 
 EXIT_ERROR = 1
 EXIT_PARTIAL = 2
@@ -277,7 +287,7 @@ def _define(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def _catalogue(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ..metadata import load_manifest
     from ..store.index import Index
-    from ..workflows.catalogue import build_catalogue, catalogue_csv, entry_json
+    from ..workflows.catalogue import build_catalogue, catalogue_csv
 
     if not (settings.index / "records.sqlite").is_file():
         raise NoIndexError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
@@ -298,7 +308,7 @@ def _catalogue(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
 
 def _diff(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ..store.index import Index
-    from ..workflows.diff import compare_editions, diff_json, diff_markdown
+    from ..workflows.diff import compare_editions, diff_markdown
 
     if not (settings.index / "records.sqlite").is_file():
         raise NoIndexError(f"no index at {settings.index}; run 'qkdnassist ingest' first")

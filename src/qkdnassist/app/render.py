@@ -12,14 +12,18 @@ from typing import Any
 
 from ..citations import format_pages
 from ..types import Answer, Chunk, DocumentRecord, Hit, IngestReport
+from ..workflows.catalogue import Entry
 from ..workflows.coverage import CoverageReport, DocumentCoverage
+from ..workflows.diff import Diff
 from ..workflows.glossary import DefinitionReport
 
 __all__ = [
     "answer_json",
     "coverage_json",
     "definition_json",
+    "diff_json",
     "document_json",
+    "entry_json",
     "hit_json",
     "ingest_json",
     "passage_place",
@@ -149,5 +153,51 @@ def definition_json(report: DefinitionReport) -> dict[str, object]:
                 "quote": d.quote,
             }
             for d in report.definitions
+        ],
+    }
+
+
+def entry_json(entry: Entry) -> dict[str, object]:
+    """The documented JSON shape of a catalogue entry (``qkdnassist catalogue --json``)."""
+    return {
+        "doc_id": entry.doc_id,
+        "lineage": entry.lineage,
+        "edition": entry.edition,
+        "date": entry.date,
+        "date_printed": entry.date_printed,
+        "title": entry.title,
+        "body": entry.body,
+        "group": entry.group,
+        "doc_type": entry.doc_type,
+        "status": entry.status,
+        "stage": entry.stage,
+        "scope": {"text": entry.scope.text, "page": entry.scope.page} if entry.scope else None,
+        "source": entry.source,
+        "pages": entry.pages,
+        "chunks": entry.chunks,
+        "current": entry.current,
+        "editions": list(entry.editions),
+        "provenance": entry.provenance,
+        "notes": list(entry.notes),
+    }
+
+
+def diff_json(diff: Diff) -> dict[str, object]:
+    """The documented JSON shape (``qkdnassist diff --json``)."""
+    return {
+        "doc": diff.doc,
+        "from": diff.old,
+        "to": diff.new,
+        "summary": diff.summary,
+        "changes": [
+            {
+                "kind": c.kind,
+                "clause_from": c.clause_from,
+                "clause_to": c.clause_to,
+                "title": c.title,
+                "from": [{"page": page, "text": text} for text, page in c.old],
+                "to": [{"page": page, "text": text} for text, page in c.new],
+            }
+            for c in diff.changes
         ],
     }

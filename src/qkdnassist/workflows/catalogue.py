@@ -25,7 +25,7 @@ from ..metadata import Manifest
 from ..store.index import Index
 from ..types import DocumentRecord, Page
 
-__all__ = ["Catalogue", "Entry", "Scope", "build_catalogue", "catalogue_csv", "entry_json"]
+__all__ = ["Catalogue", "Entry", "Scope", "build_catalogue", "catalogue_csv"]
 
 _SCOPE_HEADING = re.compile(
     r"^\s*(?:\d+(?:\.\d+)*\.?\s+)?(Scope|Abstract|Introduction|Executive Summary|Purpose)\s*$",
@@ -45,7 +45,7 @@ class Scope:
 
 @dataclass(frozen=True)
 class Entry:
-    """One document of the database (the JSON shape is :func:`entry_json`)."""
+    """One document of the database (its JSON shape: :func:`~qkdnassist.app.render.entry_json`)."""
 
     source: str
     doc_id: str
@@ -222,31 +222,6 @@ def find_scope(pages: Sequence[Page]) -> Scope | None:
             if len(text.split()) >= 8:
                 return Scope(text[:_SCOPE_CHARS], page.number)
     return None
-
-
-def entry_json(entry: Entry) -> dict[str, object]:
-    """The documented JSON shape of a catalogue entry (``qkdnassist catalogue --json``)."""
-    return {
-        "doc_id": entry.doc_id,
-        "lineage": entry.lineage,
-        "edition": entry.edition,
-        "date": entry.date,
-        "date_printed": entry.date_printed,
-        "title": entry.title,
-        "body": entry.body,
-        "group": entry.group,
-        "doc_type": entry.doc_type,
-        "status": entry.status,
-        "stage": entry.stage,
-        "scope": {"text": entry.scope.text, "page": entry.scope.page} if entry.scope else None,
-        "source": entry.source,
-        "pages": entry.pages,
-        "chunks": entry.chunks,
-        "current": entry.current,
-        "editions": list(entry.editions),
-        "provenance": entry.provenance,
-        "notes": list(entry.notes),
-    }
 
 
 CSV_COLUMNS = ("doc_id", "edition", "date", "status", "doc_type", "body", "group", "lineage", "title", "source")

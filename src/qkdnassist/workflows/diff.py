@@ -30,7 +30,6 @@ __all__ = [
     "clauses_of",
     "compare_editions",
     "diff_editions",
-    "diff_json",
     "diff_markdown",
 ]
 
@@ -177,27 +176,6 @@ def compare_editions(index: Index, doc: str, *, old: str = "", new: str = "") ->
         after.edition or after.source,
         chunks[after.source],
     )
-
-
-def diff_json(diff: Diff) -> dict[str, object]:
-    """The documented JSON shape (``qkdnassist diff --json``)."""
-    return {
-        "doc": diff.doc,
-        "from": diff.old,
-        "to": diff.new,
-        "summary": diff.summary,
-        "changes": [
-            {
-                "kind": c.kind,
-                "clause_from": c.clause_from,
-                "clause_to": c.clause_to,
-                "title": c.title,
-                "from": [{"page": page, "text": text} for text, page in c.old],
-                "to": [{"page": page, "text": text} for text, page in c.new],
-            }
-            for c in diff.changes
-        ],
-    }
 
 
 def diff_markdown(diff: Diff) -> str:
