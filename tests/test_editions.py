@@ -181,6 +181,7 @@ def test_the_catalogue_lists_editions_status_scope_and_provenance(two_editions: 
     by_source = catalogue.by_source()
     old, new = by_source[OLD], by_source[NEW]
     assert (old.status, new.status) == ("superseded", "draft") and old.current == NEW and new.is_current
+    assert old.provenance["status"] == "editions" and new.provenance["status"] == "front matter"
     assert old.editions == new.editions == (OLD, NEW)
     assert (old.date, new.date) == ("2022-08-28", "2025-09-07") and old.doc_type == "internet-draft"
     assert new.scope is not None and new.scope.page == 1 and new.scope.text.startswith("Hybrid key exchange refers to")

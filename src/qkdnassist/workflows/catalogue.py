@@ -150,7 +150,7 @@ def catalogue_of(
             "edition": "manifest" if manifest else "title page" if info.edition else "unknown",
             "date": ("manifest" if manifest else "title page") if dates[record.source] else "unknown",
             "doc_type": "manifest" if manifest and info.doc_type else kind.type_from,
-            "status": kind.status_from,
+            "status": "editions" if status == "superseded" else kind.status_from,
             "lineage": "editions",
         }
         if from_name and not manifest:

@@ -154,9 +154,12 @@ def compare_editions(index: Index, doc: str, *, old: str = "", new: str = "") ->
     Raises:
         QuestionError: ``doc`` names no document with two editions, or an edition it lacks.
     """
-    editions = build_catalogue(index).editions_of(doc)
+    catalogue = build_catalogue(index)
+    editions = catalogue.editions_of(doc)
     if len(editions) < 2:
-        raise QuestionError(f"{doc!r} names no document with two editions indexed; see 'qkdnassist catalogue'")
+        named = {e.lineage for e in catalogue.entries if doc.lower() in f"{e.doc_id} {e.lineage}".lower()}
+        why = f"names several documents ({'; '.join(sorted(named))})" if len(named) > 1 else "names no document"
+        raise QuestionError(f"{doc!r} {why} with two editions indexed; see 'qkdnassist catalogue'")
 
     def pick(name: str, default: int) -> Entry:
         if not name:
