@@ -30,14 +30,13 @@ __all__ = [
     "EditionChooser",
     "Lineage",
     "classify",
+    "edition_date",
     "edition_exclusions",
     "edition_order",
     "editions_asked",
     "iso_date",
     "lineage_key",
     "lineages",
-    "superseded_by",
-    "superseded_notes",
     "titles_agree",
 ]
 
@@ -302,18 +301,26 @@ def editions_asked(question: str, editions: Sequence[Edition]) -> list[str]:
     return [e.source for e in editions if e.source in chosen]
 
 
+def edition_date(info: DocumentInfo) -> str:
+    """A document's ISO date: from its printed date, else from its edition ("August 2024")."""
+    return iso_date(info.date) or iso_date(info.edition)
+
+
 class EditionChooser:
     """The documents of an index that have several editions, ready to choose from
     (built once per index generation; choosing is then per question)."""
 
     def __init__(self, records: Sequence[DocumentRecord]) -> None:
-        dates = {r.source: iso_date(r.info.date) or iso_date(r.info.edition) for r in records}
-        infos = {r.source: r.info for r in records}
+        dates = {r.source: edition_date(r.info) for r in records}
+        self.infos = {r.source: r.info for r in records}
+        grouped = lineages([(r.source, r.info, dates[r.source]) for r in records])
+        multi = [lineage for lineage in grouped if len(lineage.sources) > 1]
         self.documents: list[list[Edition]] = [
-            [Edition(s, infos[s].edition, dates[s], classify(infos[s], "").status) for s in lineage.sources]
-            for lineage in lineages([(r.source, r.info, dates[r.source]) for r in records])
-            if len(lineage.sources) > 1
+            [Edition(s, self.infos[s].edition, dates[s], classify(self.infos[s], "").status) for s in lineage.sources]
+            for lineage in multi
         ]
+        # Source of every superseded edition → the source of its document's current edition.
+        self.superseded = {source: lineage.current for lineage in multi for source in lineage.sources[:-1]}
 
     def exclusions(self, question: str, edition: str = "current") -> frozenset[str]:
         """The sources search leaves out for ``question``: of every document with several
@@ -332,29 +339,18 @@ class EditionChooser:
             excluded.update(e.source for e in members if e.source not in kept)
         return frozenset(excluded)
 
+    def superseded_notes(self, sources: Sequence[str]) -> list[str]:
+        """A note for every one of ``sources`` that a newer edition supersedes, naming it."""
+        notes = []
+        for source in dict.fromkeys(sources):
+            if source in self.superseded:
+                old, new = self.infos[source], self.infos[self.superseded[source]]
+                notes.append(
+                    f"{old.doc_id} {old.edition} is superseded: the current edition is {new.doc_id} {new.edition}"
+                )
+        return notes
+
 
 def edition_exclusions(records: Sequence[DocumentRecord], question: str, edition: str = "current") -> frozenset[str]:
     """:meth:`EditionChooser.exclusions` over ``records`` (builds the chooser each call)."""
     return EditionChooser(records).exclusions(question, edition)
-
-
-def superseded_by(records: Sequence[DocumentRecord]) -> dict[str, str]:
-    """Source of every superseded edition → the source of its document's current edition."""
-    dates = {r.source: iso_date(r.info.date) or iso_date(r.info.edition) for r in records}
-    return {
-        source: lineage.current
-        for lineage in lineages([(r.source, r.info, dates[r.source]) for r in records])
-        for source in lineage.sources[:-1]
-    }
-
-
-def superseded_notes(sources: Sequence[str], records: Sequence[DocumentRecord]) -> list[str]:
-    """A note for every one of ``sources`` that a newer edition supersedes, naming it."""
-    superseded = superseded_by(records)
-    by_source = {r.source: r.info for r in records}
-    notes = []
-    for source in dict.fromkeys(sources):
-        if source in superseded:
-            old, new = by_source[source], by_source[superseded[source]]
-            notes.append(f"{old.doc_id} {old.edition} is superseded: the current edition is {new.doc_id} {new.edition}")
-    return notes

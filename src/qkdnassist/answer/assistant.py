@@ -25,7 +25,6 @@ import numpy as np
 
 from ..citations import format_citation, passage_citation
 from ..config import Settings
-from ..editions import superseded_notes
 from ..errors import QuestionError
 from ..limits import MAX_QUESTION_CHARS
 from ..search.quotes import QuoteLocator
@@ -281,7 +280,7 @@ class Assistant:
         """The events, the Answer with a note for every cited edition a newer one supersedes."""
         for event in events:
             if isinstance(event, Answer) and event.citations:
-                notes = superseded_notes([c.source for c in event.citations], self.searcher.documents())
+                notes = self.searcher.editions().superseded_notes([c.source for c in event.citations])
                 if notes:
                     event = replace(event, notes=(*event.notes, *notes))
             yield event

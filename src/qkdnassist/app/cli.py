@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..config import Settings, load_settings
-from ..errors import NoIndexError, QkdnError, UsageError
+from ..errors import QkdnError, UsageError
 from .parser import parser
 from .progress import ProgressBar
 from .render import (
@@ -265,9 +265,7 @@ def _define(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ..store.index import Index
     from ..workflows.glossary import Glossary, define, definition_citation
 
-    if not (settings.index / "records.sqlite").is_file():
-        raise NoIndexError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
-    report = define(Glossary.build(Index.from_settings(settings)), args.term)
+    report = define(Glossary.build(Index.existing(settings)), args.term)
     if args.json:
         out.write(json.dumps(definition_json(report), ensure_ascii=False) + "\n")
         return 0
@@ -289,9 +287,7 @@ def _catalogue(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
     from ..store.index import Index
     from ..workflows.catalogue import build_catalogue, catalogue_csv
 
-    if not (settings.index / "records.sqlite").is_file():
-        raise NoIndexError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
-    catalogue = build_catalogue(Index.from_settings(settings), manifest=load_manifest(settings.manifest))
+    catalogue = build_catalogue(Index.existing(settings), manifest=load_manifest(settings.manifest))
     if args.csv:
         _write(args.csv, catalogue_csv(catalogue))
     if args.json:
@@ -310,9 +306,7 @@ def _diff(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ..store.index import Index
     from ..workflows.diff import compare_editions, diff_markdown
 
-    if not (settings.index / "records.sqlite").is_file():
-        raise NoIndexError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
-    diff = compare_editions(Index.from_settings(settings), args.doc, old=args.old, new=args.new)
+    diff = compare_editions(Index.existing(settings), args.doc, old=args.old, new=args.new)
     if args.out:
         _write(args.out, diff_markdown(diff))
     out.write(json.dumps(diff_json(diff), ensure_ascii=False) + "\n" if args.json else diff_markdown(diff))

@@ -106,9 +106,7 @@ class Searcher:
         Raises:
             NoIndexError: the index does not exist or is empty.
         """
-        if not (settings.index / "records.sqlite").is_file():
-            raise NoIndexError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
-        index = Index.from_settings(settings)
+        index = Index.existing(settings)
         if not index.hashes():
             raise NoIndexError(f"the index at {settings.index} is empty; run 'qkdnassist ingest' first")
         return cls(index, Embedder.from_settings(settings))

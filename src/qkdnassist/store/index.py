@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..config import Settings
+from ..errors import NoIndexError
 from ..textnorm import TOKENIZER, keyword_text, tokenize
 from ..types import Chunk, DocumentRecord, Page
 from .keyword import KeywordIndex
@@ -72,6 +73,17 @@ class Index:
     def from_settings(cls, settings: Settings) -> Index:
         """The index ``settings`` name: ``QKDN_INDEX``, with vectors on ``QKDN_CHROMA_URL`` if set."""
         return cls(settings.index, chroma_url=settings.chroma_url, chroma_token=settings.chroma_token)
+
+    @classmethod
+    def existing(cls, settings: Settings) -> Index:
+        """The index ``settings`` name, which must have been written.
+
+        Raises:
+            NoIndexError: there is no index at ``QKDN_INDEX`` yet.
+        """
+        if not IndexFolder(settings.index).records.is_file():
+            raise NoIndexError(f"no index at {settings.index}; run 'qkdnassist ingest' first")
+        return cls.from_settings(settings)
 
     @property
     def folder(self) -> Path:

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from ..editions import Lineage, classify, iso_date, lineage_key, lineages
+from ..editions import Lineage, classify, edition_date, lineage_key, lineages
 from ..metadata import Manifest
+from ..search.refs import squash_id
 from ..store.index import Index
 from ..types import DocumentRecord, Page
 
@@ -93,9 +94,9 @@ class Catalogue:
     def editions_of(self, name: str) -> list[Entry]:
         """The editions (oldest first) of the document ``name`` names: its doc id, its
         lineage or a unique part of one ("QKD 014", "tls-hybrid-design"); [] when none."""
-        wanted = _squash(name)
-        found = [e for e in self.entries if wanted in (_squash(e.doc_id), _squash(e.lineage))]
-        found = found or [e for e in self.entries if wanted and wanted in _squash(e.lineage)]
+        wanted = squash_id(name)
+        found = [e for e in self.entries if wanted in (squash_id(e.doc_id), squash_id(e.lineage))]
+        found = found or [e for e in self.entries if wanted and wanted in squash_id(e.lineage)]
         if not found:
             return []
         lineages = {e.current for e in found}
@@ -107,10 +108,6 @@ class Catalogue:
     def with_editions(self) -> list[Entry]:
         """The current entries of documents that have more than one edition indexed."""
         return [e for e in self.entries if e.is_current and len(e.editions) > 1]
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"[\s.\-_]+", "", text.lower())
 
 
 def build_catalogue(index: Index, *, manifest: Manifest | None = None) -> Catalogue:
@@ -126,7 +123,7 @@ def catalogue_of(
     records: Sequence[DocumentRecord], pages: dict[str, list[Page]], *, manifest_sources: frozenset[str] = frozenset()
 ) -> Catalogue:
     """The catalogue of these records, given each document's first pages (pure)."""
-    dates = {r.source: iso_date(r.info.date) or iso_date(r.info.edition) for r in records}
+    dates = {r.source: edition_date(r.info) for r in records}
     grouped = lineages([(r.source, r.info, dates[r.source]) for r in records])
     home = {source: lineage for lineage in grouped for source in lineage.sources}
     entries = []
