@@ -150,6 +150,8 @@ ABSTAIN = (
     "lead_rare",
     "lead_dense",
     "value_missing",
+    "value_partial",
+    "name_absent",
     "number_missing",
     "similarity",
     "agreement",

@@ -28,7 +28,7 @@ from ..config import Settings
 from ..errors import QuestionError
 from ..limits import MAX_QUESTION_CHARS
 from ..search.quotes import QuoteLocator
-from ..search.refs import foreign_documents, parse_refs
+from ..search.refs import document_mentions, document_words, foreign_documents, parse_refs, same_word
 from ..search.retrieve import Searcher
 from ..textnorm import is_stopword, tokenize
 from ..types import Answer, Chunk, DocumentRecord, Hit
@@ -36,9 +36,11 @@ from .analysis import Analysis, analyse
 from .broad import per_document, render_broad, spans_bodies, spread
 from .calibration import Calibration, calibration
 from .compose import render
-from .evidence import NARROW, choose, locate
+from .evidence import choose, locate
+from .features import NARROW
 from .filters import Filters
 from .qtypes import question_type
+from .query import proper_names
 
 __all__ = ["MAX_QUESTION_CHARS", "Assistant", "Filters", "History", "standalone_query", "turns"]
 
@@ -258,7 +260,15 @@ class Assistant:
             query_vector=np.asarray(embedder.embed_query(query)) if hits else None,
             ranks=ranks,
             foreign=foreign_documents(query, snapshot_documents),
+            named=document_mentions(query, snapshot_documents),
+            names=self._names(query, snapshot_documents),
         )
+
+    @staticmethod
+    def _names(query: str, documents: Sequence[DocumentRecord]) -> list[str]:
+        """The query's proper names that do not name an indexed document."""
+        known = document_words(documents)
+        return [n for n in proper_names(query) if not any(same_word(n, w) for w in known)]
 
     def _broad_hits(self, query: str, chosen: Filters, older: frozenset[str]) -> tuple[list[Hit], list[int]]:
         by_doc = {

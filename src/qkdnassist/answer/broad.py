@@ -19,14 +19,15 @@ from collections.abc import Sequence
 
 from ..citations import format_document, format_location
 from ..types import Citation, Hit, Statement
-from .evidence import NARROW, Located, Scored
+from .evidence import Located, Scored
+from .features import NARROW
 from .qtypes import QuestionType
 
 __all__ = ["MAX_DOCUMENTS", "MIN_DOCUMENTS", "per_document", "render_broad", "spread"]
 
 MIN_DOCUMENTS = 3
 MAX_DOCUMENTS = 8
-_RELATIVE = 0.3  # a document's best statement against the best of all documents
+_RELATIVE = 0.2  # a document's best statement against the best of all documents
 _ASKS_WHO = re.compile(r"\b(?:who|which (?:bodies|organi[sz]ations|sdos|groups|agencies|countries))\b", re.I)
 
 

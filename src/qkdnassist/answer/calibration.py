@@ -124,6 +124,12 @@ class Signals:
         lead_dense: dense similarity of the question and the best statement.
         value_missing: 1 when the question asks for a value type (a URL, a size, a
             date, …) that none of the best three statements contains.
+        value_partial: 1 when the question asks for two or more kinds of value
+            ("when and where", "how many … and how long") and the best five
+            statements lack one of them.
+        name_absent: share of the question's proper names ("Tokyo", "Willow",
+            "CACR") — other than words naming an indexed document — that the best
+            three statements, their context and clause titles do not contain.
         number_missing: 1 when a number or ordinal of the question ("ninth",
             "2031") stands in none of the best five statements or their context.
         similarity: the best dense similarity of the question and a passage.
@@ -141,6 +147,8 @@ class Signals:
     number_missing: float
     similarity: float
     agreement: float
+    value_partial: float = 0.0
+    name_absent: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)

@@ -20,8 +20,7 @@ This module does not retrieve, and does not decide whether to answer at all.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -30,8 +29,9 @@ from ..search.quotes import QuoteLocator, check_citation
 from ..textnorm import tokenize
 from ..types import Chunk, Citation, DocumentRecord, Hit
 from .calibration import Logistic
-from .qtypes import QuestionType, values
-from .query import QueryTerms, content_words, singular
+from .features import FEATURES, features
+from .qtypes import QuestionType
+from .query import QueryTerms
 from .statements import Candidate, candidates, complete, flags
 
 __all__ = [
@@ -44,35 +44,12 @@ __all__ = [
     "score_candidates",
 ]
 
-FEATURES = (
-    "coverage",
-    "context",
-    "around",
-    "before",
-    "after",
-    "fused",
-    "rare",
-    "dense",
-    "passage",
-    "rank",
-    "value",
-    "missing",
-    "novel",
-    "short",
-    "row",
-    "words",
-)
-# Value types whose presence decides an answer; "name", "list", "requirement",
-# "definition" are too loose to count as missing.
-NARROW = frozenset(
-    {"url", "method", "status", "size", "count", "date", "duration", "percentage", "place", "money", "rate"}
-)
 MAX_SUPPORTS = 4
 # A statement holding the asked value leads when it is among the best few and at least
 # this share as likely as the best one.
 _VALUE_LEAD_DEPTH = 8
 _VALUE_LEAD = 0.3
-_DENSE_CANDIDATES = 24  # statements embedded per question (the best by the cheap features)
+_DENSE_CANDIDATES = 48  # statements embedded per question (the best by the cheap features)
 _DENSE_CHARS = 240  # of each, the first characters embedded
 
 
@@ -93,90 +70,6 @@ class Scored:
     @property
     def usable(self) -> bool:
         return not self.flag
-
-
-def _clause_words(chunk: Chunk) -> str:
-    return " > ".join(chunk.clause_title.split(" > ")[-2:]) if chunk.clause_title else ""
-
-
-def _value_present(candidate: Candidate, qtype: QuestionType, question: str) -> bool:
-    """Whether the candidate holds a value of a type the question asks for that the
-    question does not already contain. In running text a size or a count must be a
-    number next to one of the question's words ("69 propositions", "1184 bytes"); a
-    table row's cells may be bare numbers under their header."""
-    text = candidate.text
-    asked = question.casefold()
-    question_words = {singular(w) for w in content_words(question)}
-    for kind in qtype.values[:3]:
-        spans = values(text, kind)
-        if kind in ("size", "count") and candidate.kind == "row":
-            spans = spans or [(m.start(), m.end()) for m in _BARE_NUMBER.finditer(text)]
-        for start, end in spans:
-            value = text[start:end]
-            if value.casefold() in asked:
-                continue
-            if kind == "count" and candidate.kind != "row":
-                before = text[:start].split()[-3:]
-                after = text[end:].split()[:3]
-                near = {singular(w) for w in content_words(" ".join(before + after))}
-                if not near & question_words:
-                    continue  # "69 propositions", "four Thematic Hubs": a number of the things asked about
-            return True
-    return False
-
-
-_BARE_NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*(?![\w.])")
-
-
-def features(
-    candidate: Candidate,
-    terms: QueryTerms,
-    qtype: QuestionType,
-    question: str,
-    hit: Hit,
-    dense: float,
-    *,
-    passage_tokens: set[str] | None = None,
-    neighbours: tuple[str, str] = ("", ""),
-    top_score: float = 0.0,
-) -> dict[str, float]:
-    """The statement model's features of one candidate (each about 0..1).
-
-    Args:
-        passage_tokens: the tokens of the candidate's passage, when several candidates
-            share it.
-        neighbours: the statements just before and after it in its passage (a
-            question's words often stand in the sentence before the one with the value).
-        top_score: the fused score of the best hit.
-    """
-    text = candidate.text
-    own = set(tokenize(text))
-    around = set(tokenize(f"{candidate.context} {_clause_words(candidate.chunk)}"))
-    passage = passage_tokens if passage_tokens is not None else set(tokenize(candidate.chunk.text))
-    rare = terms.rare
-    rare_total = sum(rare.values()) or 1.0
-    question_words = content_words(question)
-    words = content_words(text)
-    narrow = bool(NARROW & set(qtype.values))
-    value = _value_present(candidate, qtype, question) if qtype.values else False
-    return {
-        "coverage": terms.covered(own),
-        "context": terms.covered(own | around) - terms.covered(own),
-        "around": terms.covered(passage | around) - terms.covered(own | around),
-        "before": terms.coverage(neighbours[0]),
-        "after": terms.coverage(neighbours[1]),
-        "fused": hit.score / top_score if top_score > 0 else 0.0,
-        "rare": sum(w for t, w in rare.items() if t in own or t in around) / rare_total,
-        "dense": dense,
-        "passage": hit.similarity,
-        "rank": 1.0 / (1.0 + candidate.rank),
-        "value": float(value),
-        "missing": float(narrow and not value),
-        "novel": len(words - question_words) / len(words) if words else 0.0,
-        "short": float(len(text.split()) < 6),
-        "row": float(candidate.kind == "row"),
-        "words": min(len(text.split()), 80) / 80,
-    }
 
 
 def _dense_text(candidate: Candidate) -> str:
@@ -202,13 +95,15 @@ def score_candidates(
     embed: Callable[[list[str]], np.ndarray] | None,
     query_vector: np.ndarray | None,
     ranks: Sequence[int] | None = None,
+    named: Mapping[str, float] | None = None,
 ) -> list[Scored]:
     """Every candidate statement of ``hits``, scored, best first (unusable ones last).
 
     ``embed`` and ``query_vector`` give the dense feature (None: it is 0 for all);
     only the best candidates by the cheap features are embedded. ``ranks`` gives each
     hit's rank when it is not its position (hits searched document by document rank
-    within their document).
+    within their document); ``named`` how plainly the question points at each
+    document (by doc_id).
     """
     pool: list[tuple[Candidate, Hit, str]] = []
     for position, hit in enumerate(hits):
@@ -248,10 +143,30 @@ def score_candidates(
             passage_tokens=passages[hit.chunk.id],
             neighbours=(before, after),
             top_score=tops[hit.chunk.doc_id if ranks is not None else ""],
+            named=(named or {}).get(hit.chunk.doc_id, 0.0),
         )
-        scored.append(Scored(candidate, f, model.probability(f), flag))
+        scored.append(Scored(candidate, f, 0.0, flag))
+    scored = [replace(s, score=model.probability(s.features)) for s in _relative(scored)]
     scored.sort(key=lambda s: (bool(s.flag), -s.score, s.candidate.rank, s.candidate.index))
     return scored
+
+
+def _relative(scored: list[Scored]) -> list[Scored]:
+    """Add the features that compare a candidate with the question's best one: how far
+    its dense similarity and its question-word coverage fall short of the best usable
+    candidate's (0 for the best). A statement model reads absolute values differently
+    on every question; the gap to the best says which candidate of *this* question
+    stands out."""
+    usable = [s for s in scored if s.usable] or scored
+    best_dense = max((s.features["dense"] for s in usable), default=0.0)
+    best_coverage = max((s.features["coverage"] for s in usable), default=0.0)
+    out = []
+    for s in scored:
+        f = dict(s.features)
+        f["dense_gap"] = f["dense"] - best_dense if f["dense"] else -1.0
+        f["coverage_gap"] = f["coverage"] - best_coverage
+        out.append(replace(s, features=f))
+    return out
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
@@ -267,8 +182,8 @@ def choose(
     scored: Sequence[Scored],
     *,
     supports: int = MAX_SUPPORTS,
-    per_passage: int = 3,
-    ratio: float = 0.1,
+    per_passage: int = 4,
+    ratio: float = 0.02,
     narrow: bool = False,
 ) -> list[Scored]:
     """The lead statement and up to ``supports`` supporting ones: usable, not

@@ -141,6 +141,16 @@ class QuestionType:
         return kind in self.values
 
 
+# A question whose subject is the documents themselves, in the plural ("the existing
+# QKD specifications", "these documents", "the guides", "governments"): what they
+# say together, not one value of one of them.
+_COLLECTIVE = re.compile(
+    r"\b(?:the|these|existing|different|other|today's|various|several|national)\s+(?:[\w/-]+\s+){0,2}"
+    r"(?:documents|specifications|standards|guides|guidelines|roadmaps|reports|governments|groups|bodies|designs"
+    r"|frameworks)\b(?!\s+(?:of|in|from)\s+(?:the\s+)?(?:[A-Z]|\w+\s+\d))|\bgovernments\b|\bguides\b",
+    re.I,
+)
+
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "both": 2}
 _ITEMS = re.compile(r"\b(two|three|four|five|six|seven|both|\d)\b", re.I)
 
@@ -162,7 +172,7 @@ def question_type(question: str, *, names_document: bool = False) -> QuestionTyp
     if "list" in kinds and (m := _ITEMS.search(question)):
         word = m.group(1).lower()
         items = int(word) if word.isdigit() else _NUMBER_WORDS[word]
-    broad = bool(_BROAD.search(question)) and not names_document
+    broad = bool(_BROAD.search(question) or _COLLECTIVE.search(question)) and not names_document
     return QuestionType(tuple(kinds), broad, items)
 
 

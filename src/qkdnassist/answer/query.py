@@ -162,6 +162,30 @@ def _unseen_names(query: str, keyword: KeywordIndex) -> tuple[str, ...]:
     return tuple(names)
 
 
+_PROPER = re.compile(r"(?<![\w'’])(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[\w\-]*|[A-Z][a-z]{2,})(?:['’]s)?(?![\w'’])")
+
+
+_ID_PREFIX = re.compile(r"\s+(?:[A-Z]+\s+)?\d")
+
+
+def proper_names(question: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """The proper names of ``question``, lower-cased: capitalised words past its first
+    word ("Tokyo", "Willow", "Davos") and acronyms ("BIKE", "CACR"), without the
+    question's own framing words and without ``known`` words (those that name the
+    indexed documents: "Singapore handbook" points at a document, it is not a fact
+    the evidence must repeat)."""
+    words = []
+    for match in _PROPER.finditer(question):
+        word = match.group(0).removesuffix("'s").removesuffix("’s")
+        lower = word.lower()
+        if match.start() == 0 or lower in _SENTENCE_WORDS or is_stopword(lower) or lower in known:
+            continue
+        if _ID_PREFIX.match(question, match.end()):
+            continue  # "GS" of "GS QKD 018", "RFC" of "RFC 8784": part of an identifier
+        words.append(lower)
+    return list(dict.fromkeys(words))
+
+
 def content_words(text: str) -> set[str]:
     """The words of ``text`` that carry content: tokens without stop words and single characters."""
     return {t for t in tokenize(text, pairs=False) if not is_stopword(t) and len(t) > 1}

@@ -11,12 +11,24 @@ This module does not search or rank.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..textnorm import is_stopword, tokenize
 from ..types import DocumentRecord
 
-__all__ = ["DEFINITION_CLAUSE", "QueryRefs", "doc_aliases", "foreign_documents", "parse_refs", "squash_id"]
+__all__ = [
+    "DEFINITION_CLAUSE",
+    "QueryRefs",
+    "doc_aliases",
+    "document_mentions",
+    "document_words",
+    "foreign_documents",
+    "parse_refs",
+    "same_word",
+    "squash_id",
+]
 
 _CLAUSE_REF = re.compile(r"\b(?:clause|section|sect\.|§|annex|appendix)\s+((?:\d+|[A-Z])(?:\.\d+)*)\b", re.IGNORECASE)
 _ID_TAIL = re.compile(r"([A-Za-z]+)[\s.\-]?(\d+(?:\.\d+)*)\s*$")
@@ -77,6 +89,49 @@ def parse_refs(query: str, documents: Sequence[DocumentRecord]) -> QueryRefs:
         bool(_DEFINITION_QUESTION.search(query)),
         " ".join(keyword_query.split()) or query,
     )
+
+
+def _label_words(record: DocumentRecord) -> set[str]:
+    info = record.info
+    text = f"{info.doc_id} {info.title} {info.body}"
+    return {t for t in tokenize(text, pairs=False) if len(t) >= 3 and not is_stopword(t) and not t.isdigit()}
+
+
+def same_word(word: str, label: str) -> bool:
+    """ "Indian" names "India", "handbooks" a "Handbook": equal, or one a prefix of the
+    other past four letters."""
+    if word == label:
+        return True
+    short, long = sorted((word, label), key=len)
+    return len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 3
+
+
+def document_words(documents: Sequence[DocumentRecord]) -> frozenset[str]:
+    """Every word of the indexed documents' ids, titles and publishers (lower case)."""
+    return frozenset(w for record in documents for w in _label_words(record))
+
+
+def document_mentions(query: str, documents: Sequence[DocumentRecord]) -> dict[str, float]:
+    """How plainly ``query`` points at each document, 0..1: 1 when it names it by id
+    ("GSMA PQ.03"), else by the words of its title and publisher that few other
+    documents share ("the Singapore handbook", "India's task force report") — half
+    for one such word, all for two or more. Documents it does not point at are left out.
+    """
+    named = parse_refs(query, documents).doc_ids
+    labels = {r.info.doc_id: _label_words(r) for r in documents}
+    counts = Counter(w for words in labels.values() for w in words)
+    distinctive = max(1, len(labels) // 4)
+    words = {t for t in tokenize(query, pairs=False) if len(t) >= 3 and not is_stopword(t)}
+    out: dict[str, float] = {}
+    for doc_id, label in labels.items():
+        if doc_id in named:
+            out[doc_id] = 1.0
+            continue
+        rare = [w for w in label if counts[w] <= distinctive]
+        matched = sum(1 for w in words if any(same_word(w, r) for r in rare))
+        if matched:
+            out[doc_id] = min(1.0, matched / 2)
+    return out
 
 
 # How standards are cited by number: "ETSI GS QKD 015", "ITU-T Y.3804", "Y.3800",
