@@ -82,7 +82,9 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="list indexed documents")
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
-    p = sub.add_parser("serve", help="serve the web app")
+    sub.add_parser("mcp", help="serve MCP over stdin/stdout (for desktop and IDE assistants)")
+
+    p = sub.add_parser("serve", help="serve the web app, the OpenAI-compatible API (/v1) and MCP (/mcp)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     return parser
