@@ -33,6 +33,7 @@ def build_app(settings: Settings, *, assistant: Assistant | None = None, host: s
     from fastapi import FastAPI
 
     from .. import __version__
+    from ..access import Authenticator
     from ..config import auth_users
     from .guard import ApiGuard
     from .mcp_server import build_mcp
@@ -40,11 +41,14 @@ def build_app(settings: Settings, *, assistant: Assistant | None = None, host: s
     from .service import Service
     from .ui import build_ui
 
-    users = auth_users(settings)
+    auth = Authenticator(settings)
+    # With a users file, the web app lets in only users who read every collection: it
+    # does not filter by collection yet (the API and MCP do).
+    login: Any = auth.web_login if auth.has_users else (auth_users(settings) or None)
     blocks = build_ui(settings, assistant=assistant)
     state: AppState = blocks.qkdn_state
     service = Service(settings, state.assistant)
-    mcp = build_mcp(service)
+    mcp = build_mcp(service, auth)
     mcp_routes = mcp.streamable_http_app(streamable_http_path="/mcp", host=host).routes
 
     @contextlib.asynccontextmanager
@@ -60,6 +64,7 @@ def build_app(settings: Settings, *, assistant: Assistant | None = None, host: s
         lifespan=lifespan,
     )
     app.state.qkdn = state
+    app.state.login = auth.describe()
     app.include_router(api_router(service))
     app.router.routes.extend(mcp_routes)
     app.add_middleware(ApiGuard, settings=settings)
@@ -69,7 +74,7 @@ def build_app(settings: Settings, *, assistant: Assistant | None = None, host: s
         app,
         blocks,
         path="/",
-        auth=users or None,
+        auth=login,
         allowed_paths=[str(settings.corpus.resolve())],
         max_file_size=f"{settings.upload_mb}mb",
         show_error=True,
@@ -92,8 +97,16 @@ class Served:
         self.thread.join(timeout=30)
 
 
-def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> Any:
-    """Build the app and serve it (until interrupted when ``block``; else return a :class:`Served`).
+def serve(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    block: bool = True,
+    assistant: Assistant | None = None,
+) -> Any:
+    """Build the app and serve it (until interrupted when ``block``; else return a :class:`Served`);
+    over ``assistant`` when given (benchmarks, tests), else one from ``settings``.
 
     The corpus folder is ingested in the background (incrementally: a second or so
     when nothing changed) while the app is already usable; the status line shows the
@@ -104,7 +117,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, bloc
     """
     import uvicorn
 
-    app = build_app(settings, host=host)
+    app = build_app(settings, assistant=assistant, host=host)
     state: AppState = app.state.qkdn
     if settings.corpus.is_dir() and any(settings.corpus.iterdir()):
         state.ingest_in_background()
@@ -112,6 +125,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860, bloc
     server = uvicorn.Server(config)
     if block:
         print(f"qkdnassist: serving http://{host}:{port} (API /v1, MCP /mcp, API docs /docs)", flush=True)
+        print(f"qkdnassist: {app.state.login}", flush=True)
         server.run()
         return 0
     thread = threading.Thread(target=server.run, name="qkdnassist-server", daemon=True)
