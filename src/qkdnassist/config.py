@@ -49,6 +49,9 @@ Variables (all optional):
                               separated by commas) or the path of a file with one
                               ``user:password`` a line; empty = no log-in
 ``QKDN_UPLOAD_MB``            largest file the web app accepts (default 50, 1..2048)
+``QKDN_USERS``                the users file (roles, collections, hashed passwords
+                              and tokens; default ``users.json`` beside the index)
+``QKDN_USER``                 the user ``qkdnassist mcp`` (stdio) acts as
 ``QKDN_API_RATE``             requests a minute one client may make to ``/v1`` and
                               ``/mcp`` (default 120, 0..100000; 0 = no limit)
 ============================  ==================================================
@@ -95,6 +98,8 @@ class Settings:
     auth: str = ""
     upload_mb: int = 50
     api_rate: int = 120
+    users: str = ""
+    user: str = ""
 
     def __post_init__(self) -> None:
         _check_range("QKDN_EMBED_BATCH", self.embed_batch, 1, 1024)
@@ -194,6 +199,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         auth=env.get("QKDN_AUTH", "").strip(),
         upload_mb=_int(env, "QKDN_UPLOAD_MB", 50),
         api_rate=_int(env, "QKDN_API_RATE", 120),
+        users=env.get("QKDN_USERS", "").strip(),
+        user=env.get("QKDN_USER", "").strip(),
     )
 
 
