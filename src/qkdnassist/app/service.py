@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from ..access import Principal, collection_of
 from ..answer import Assistant
 from ..config import Settings
 from ..errors import QuestionError
@@ -30,19 +31,67 @@ class Service:
         settings: the configuration (index, models).
         assistant: the assistant to use (the web app's own, or one a test built);
             by default one from ``settings``, made on first use.
+        principal: who asks; every call then sees only the collections it may read
+            (:class:`~..search.scoped.ScopedSearcher`). None: everything.
     """
 
-    def __init__(self, settings: Settings, assistant: Assistant | None = None) -> None:
+    def __init__(
+        self, settings: Settings, assistant: Assistant | None = None, *, principal: Principal | None = None
+    ) -> None:
         self.settings = settings
+        self.principal = principal
         self._assistant = assistant
+        self._scoped: Assistant | None = None
         self._lock = threading.Lock()
+        self._views: dict[Principal, Service] = {}
+
+    def as_user(self, principal: Principal | None) -> Service:
+        """The same workflows over the same assistant, for ``principal`` (None: this service)."""
+        if principal is None:
+            return self
+        with self._lock:
+            view = self._views.get(principal)
+        if view is None:
+            view = Service(self.settings, self.base_assistant, principal=principal)
+            with self._lock:
+                view = self._views.setdefault(principal, view)
+        return view
 
     @property
-    def assistant(self) -> Assistant:
+    def base_assistant(self) -> Assistant:
+        """The unrestricted assistant (built on first use)."""
         with self._lock:
             if self._assistant is None:
                 self._assistant = Assistant.from_settings(self.settings)
             return self._assistant
+
+    @property
+    def assistant(self) -> Assistant:
+        """The assistant over what :attr:`principal` may read."""
+        base = self.base_assistant
+        principal = self.principal
+        if principal is None or principal.collections is None:
+            return base
+        if self._scoped is None:
+            from ..metadata import manifest_collections
+            from ..search.scoped import ScopedSearcher
+
+            named = manifest_collections(self.settings.manifest)
+            searcher = ScopedSearcher(base.searcher, lambda d: principal.may_read(collection_of(d.source, named)))
+            self._scoped = Assistant(
+                searcher,
+                llm=base.llm,
+                settings=base.settings,
+                k=base.k,
+                calibration=base.calibration,
+                threshold=base.threshold,
+                context_tokens=base.context_tokens,
+            )
+        return self._scoped
+
+    def _visible(self) -> set[str]:
+        """The sources the principal may read."""
+        return {d.source for d in self.assistant.searcher.documents()}
 
     def search(
         self, query: str, k: int | None = None, *, body: str | None = None, doc: str | None = None, edition: str = ""
@@ -72,24 +121,41 @@ class Service:
 
     def define(self, term: str) -> DefinitionReport:
         """``qkdnassist define``."""
+        from dataclasses import replace
+
+        from ..workflows.definitions import differs
         from ..workflows.glossary import Glossary, define
 
         if not term.strip():
             raise QuestionError("the term is empty")
-        return define(Glossary.build(self.assistant.searcher.index), term)
+        report = define(Glossary.build(self.assistant.searcher.index), term)
+        if self.principal is None or self.principal.collections is None:
+            return report
+        visible = self._visible()
+        kept = tuple(d for d in report.definitions if d.source in visible)
+        return replace(report, definitions=kept, conflicting=differs(kept))
+
+    def _index(self) -> Any:
+        """The index as the principal may see it: documents it may not read are absent."""
+        index = self.assistant.searcher.index
+        if self.principal is None or self.principal.collections is None:
+            return index
+        from ..search.scoped import VisibleIndex
+
+        return VisibleIndex(index, self._visible())
 
     def catalogue(self) -> Catalogue:
         """``qkdnassist catalogue``."""
         from ..metadata import load_manifest
         from ..workflows.catalogue import build_catalogue
 
-        return build_catalogue(self.assistant.searcher.index, manifest=load_manifest(self.settings.manifest))
+        return build_catalogue(self._index(), manifest=load_manifest(self.settings.manifest))
 
     def diff(self, doc: str, old: str = "", new: str = "") -> Diff:
         """``qkdnassist diff``."""
         from ..workflows.diff import compare_editions
 
-        return compare_editions(self.assistant.searcher.index, doc, old=old, new=new)
+        return compare_editions(self._index(), doc, old=old, new=new)
 
     def page(self, source: str, number: int) -> tuple[str, str, Page]:
         """The stored text of page ``number`` of the indexed file ``source`` (a citation's
