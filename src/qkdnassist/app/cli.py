@@ -61,8 +61,13 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         if args.command == "mcp":
             from .mcp_server import run_stdio
             from .service import Service
+            from .users_cli import stdio_principal
 
-            return run_stdio(Service(settings))
+            return run_stdio(Service(settings, principal=stdio_principal(settings)))
+        if args.command == "users":
+            from .users_cli import users_command
+
+            return users_command(args, settings, out)
         if args.command == "serve":
             from .serve import serve
 

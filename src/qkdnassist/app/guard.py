@@ -1,5 +1,6 @@
 """The gate in front of the programmatic routes (``/v1``, ``/mcp``): a bearer token when
-the server has a log-in, the request size limit and the per-client rate limit.
+the server has a log-in (the :class:`~..access.Principal` it names is put in the
+request's ``state["principal"]``), the request size limit and the per-client rate limit.
 
 A plain ASGI middleware, so streamed replies (SSE) pass through untouched. The rules it
 applies come from :mod:`..limits` and :mod:`..config`; it holds none of its own. It does
@@ -15,7 +16,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from ..config import Settings, api_user, auth_users
+from ..access import Authenticator
+from ..config import Settings
 from ..limits import API_BODY_BYTES, API_RATE_WINDOW
 
 __all__ = ["ApiGuard", "RateLimiter"]
@@ -60,7 +62,7 @@ class ApiGuard:
         self.app = app
         self.settings = settings
         self.prefixes = prefixes
-        self.login = bool(auth_users(settings))
+        self.auth = Authenticator(settings)
         self.limiter = RateLimiter(settings.api_rate)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -71,17 +73,18 @@ class ApiGuard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         token = headers.get("authorization", "")
         token = token[7:].strip() if token[:7].lower() == "bearer " else ""
-        user = api_user(self.settings, token) if self.login and token else None
+        principal = self.auth.from_token(token) if self.auth.required else None
         # A user's requests count against the user; anonymous ones and failed log-ins
         # against the address, so guessing tokens is rate-limited too.
-        wait = self.limiter.allow(user or (scope.get("client") or ("?", 0))[0])
+        wait = self.limiter.allow(principal.name if principal else (scope.get("client") or ("?", 0))[0])
         if wait:
             retry = str(max(1, round(wait)))
             await _refuse(send, 429, f"too many requests; try again in {retry} s", "rate_limit_exceeded", retry)
             return
-        if self.login and user is None:
+        if self.auth.required and principal is None:
             await _refuse(send, 401, "a valid API token is needed (Authorization: Bearer …)", "invalid_api_key")
             return
+        scope.setdefault("state", {})["principal"] = principal
         if headers.get("content-length", "").isdigit() and int(headers["content-length"]) > API_BODY_BYTES:
             await _refuse(send, 413, f"the request is larger than {API_BODY_BYTES // 1024} KiB", "request_too_large")
             return

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,7 +81,7 @@ def api_router(service: Service) -> APIRouter:
         return models_json(started)
 
     @router.post("/chat/completions", summary="A cited answer to the last user message", response_model=None)
-    def chat_completions(request: ChatRequest) -> Any:
+    def chat_completions(request: ChatRequest, http: Request) -> Any:
         if request.model != MODEL:
             return _error(
                 404, f"the model {request.model!r} does not exist; this server serves {MODEL!r}", "model_not_found"
@@ -92,7 +92,8 @@ def api_router(service: Service) -> APIRouter:
             return _error(400, str(exc), "invalid_messages")
         filters = {"body": request.body, "doc": request.doc, "edition": request.edition}
         try:
-            answer = service.ask(question, history, filters=filters)
+            # the user the bearer token names (ApiGuard): the answer sees only its collections
+            answer = service.as_user(getattr(http.state, "principal", None)).ask(question, history, filters=filters)
         except QkdnError as exc:
             return _error(400, str(exc), type(exc).__name__)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from ..access import UserRecord
 from ..citations import format_citation, format_pages
 from ..types import Answer, Chunk, DocumentRecord, Hit, IngestReport, Page
 from ..workflows.catalogue import Catalogue, Entry
@@ -39,6 +40,7 @@ __all__ = [
     "page_json",
     "passage_place",
     "search_json",
+    "user_json",
 ]
 
 
@@ -48,6 +50,16 @@ def passage_place(chunk: Chunk) -> str:
     clause = f", clause {chunk.clause}" if chunk.clause else ""
     pages = format_pages(chunk.page, chunk.page_end, chunk.page_label)
     return f"{chunk.doc_id}{edition}{clause}, {pages}"
+
+
+def user_json(record: UserRecord) -> dict[str, Any]:
+    """A user as ``qkdnassist users list --json`` prints it (never a hash)."""
+    return {
+        "name": record.name,
+        "role": record.role,
+        "collections": list(record.collections),
+        "tokens": len(record.token_hashes),
+    }
 
 
 def ingest_json(report: IngestReport) -> dict[str, Any]:
