@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,3 +143,33 @@ async def test_stdio_command_serves_the_same_tools(subset_index: Settings) -> No
         assert bad.is_error and "empty" in bad.content[0].text
         page = await client.read_resource(f"qkdn://page/11/{ETSI}")
         assert "api/v1/keys" in json.loads(page.contents[0].text)["text"]
+
+
+@pytest.mark.slow  # spawns the command with the real embedding model over the sample subset
+async def test_stdio_acts_as_the_user_named_by_qkdn_user(subset_index: Settings, tmp_path: Path) -> None:
+    from cli_run import run_process
+    from qkdnassist.access import Users
+
+    users = Users(tmp_path / "users.json")
+    users.add("eve", "reader", ["etsi"], "pw")  # the ETSI folder only: no NIST, IETF, ...
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+        "QKDN_INDEX": str(subset_index.index),
+        "QKDN_CORPUS": str(subset_index.corpus),
+        "QKDN_MANIFEST": str(subset_index.manifest),
+        "QKDN_USERS": str(users.path),
+        "QKDN_USER": "eve",
+    }
+    params = StdioServerParameters(command=sys.executable, args=["-m", "qkdnassist", "mcp"], env=env)
+    async with Client(params, read_timeout_seconds=120) as client:
+        found = payload(await client.call_tool("search", {"query": "ML-KEM-768 encapsulation key size", "k": 5}))
+        assert found["hits"] and {h["source"] for h in found["hits"]} == {ETSI}
+        answer = payload(await client.call_tool("ask", {"question": "What is the ML-KEM-768 encapsulation key size?"}))
+        assert all(c["source"] == ETSI for c in answer["citations"])
+        hidden = await client.call_tool("search", {"query": "keys", "doc": "FIPS 203"})
+        assert hidden.is_error and "no indexed document matches 'FIPS 203'" in hidden.content[0].text
+        with pytest.raises(MCPError, match="no indexed document"):
+            await client.read_resource("qkdn://page/1/nist/nist_fips_203.pdf")
+    refused = run_process(["mcp"], subset_index, QKDN_USERS=str(users.path), QKDN_USER="")
+    assert refused.returncode == 1 and "set QKDN_USER" in refused.stderr
