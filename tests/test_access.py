@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from langchain_core.callbacks import BaseCallbackHandler
 from mcp import Client
 
 from apis import fake_assistant, running
@@ -267,3 +268,39 @@ async def test_a_reader_reaches_no_restricted_passage_through_mcp(
     assert len(rita) == 2 * len(ATTEMPTS) + 5
     assert [asked for reply, asked in rita if leaks(reply, asked)] == []
     assert any(leaks(reply, asked) for reply, asked in await attempts(tokens["tom"]))
+
+
+class _Prompts(BaseCallbackHandler):
+    """Records every message a chat model is sent (a real LangChain callback)."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def on_chat_model_start(self, serialized: Any, messages: Any, **kwargs: Any) -> None:
+        self.sent.extend(str(m.content) for batch in messages for m in batch)
+
+
+@pytest.mark.slow  # the bundled SmolLM2 in process
+def test_in_llm_mode_a_restricted_passage_never_reaches_the_model(world: tuple[Settings, dict[str, str]]) -> None:
+    from dataclasses import replace
+
+    from qkdnassist.answer import Assistant
+    from qkdnassist.llm import chat_model
+
+    settings = replace(world[0], llm="llamacpp", llm_context=500, llm_max_tokens=32)
+    recorder = _Prompts()
+    llm = chat_model(settings)
+    llm.callbacks = [recorder]
+    base = Assistant(fake_assistant(settings).searcher, llm=llm, settings=settings, context_tokens=500, threshold=0.0)
+    users = Users(users_path(settings))
+    rita = Service(settings, base).as_user(users.login("rita", "r-pass"))
+    for question in (SECRET_WORDS, ATTEMPTS[5][0], "What are Bell pair states?"):
+        answer = rita.ask(question)
+        assert answer.mode == "llm" and not leaks(answer_json(answer), question)
+    # the restricted clause 4.2's own words, which no question contains
+    restricted = ("normalisation factor", "|00> + |11>")
+    prompts = "\n".join(recorder.sent)
+    assert recorder.sent and not any(words in prompts for words in restricted) and SECRET not in prompts
+    recorder.sent.clear()
+    Service(settings, base).as_user(users.login("tom", "t-pass")).ask(SECRET_WORDS)
+    assert all(words in "\n".join(recorder.sent) for words in restricted)  # a reader of ties: it reaches the model

@@ -114,6 +114,8 @@ def test_filters_and_errors(client: openai.OpenAI) -> None:
         client.chat.completions.create(
             model="qkdnassist", messages=[{"role": "user", "content": QUESTION}], extra_body={"doc": "FIPS 999"}
         )
+    with pytest.raises(openai.BadRequestError, match="messages"):
+        client.chat.completions.create(model="qkdnassist", messages=[])
     with pytest.raises(openai.BadRequestError, match="empty"):
         client.chat.completions.create(model="qkdnassist", messages=[{"role": "user", "content": "  "}])
 

@@ -29,7 +29,7 @@ from ..errors import QkdnError
 from .render import MODEL, chat_chunks, chat_completion_json, error_json, models_json
 from .service import Service
 
-__all__ = ["ChatRequest", "api_router"]
+__all__ = ["ChatRequest", "api_router", "openai_errors"]
 
 
 class ChatMessage(BaseModel):
@@ -69,6 +69,18 @@ def _conversation(request: ChatRequest) -> tuple[str, list[dict[str, Any]]]:
     if isinstance(content, list):
         content = " ".join(str(part.get("text", "")) for part in content if part.get("type", "text") == "text")
     return content or "", history
+
+
+def openai_errors(app: Any) -> None:
+    """Request bodies that do not validate get a 400 in OpenAI's error shape (not FastAPI's 422)."""
+    from fastapi.exceptions import RequestValidationError
+
+    async def invalid(_: Request, exc: Exception) -> JSONResponse:
+        errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+        where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}" for e in errors)
+        return _error(400, f"invalid request: {where or exc}", "invalid_request")
+
+    app.add_exception_handler(RequestValidationError, invalid)
 
 
 def api_router(service: Service) -> APIRouter:

@@ -37,7 +37,7 @@ def build_app(settings: Settings, *, assistant: Assistant | None = None, host: s
     from ..config import auth_users
     from .guard import ApiGuard
     from .mcp_server import build_mcp
-    from .openai_api import api_router
+    from .openai_api import api_router, openai_errors
     from .service import Service
     from .ui import build_ui
 
@@ -66,6 +66,7 @@ def build_app(settings: Settings, *, assistant: Assistant | None = None, host: s
     app.state.qkdn = state
     app.state.login = auth.describe()
     app.include_router(api_router(service))
+    openai_errors(app)
     app.router.routes.extend(mcp_routes)
     app.add_middleware(ApiGuard, settings=settings)
     blocks.queue(default_concurrency_limit=4)
