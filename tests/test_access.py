@@ -304,3 +304,18 @@ def test_in_llm_mode_a_restricted_passage_never_reaches_the_model(world: tuple[S
     recorder.sent.clear()
     Service(settings, base).as_user(users.login("tom", "t-pass")).ask(SECRET_WORDS)
     assert all(words in "\n".join(recorder.sent) for words in restricted)  # a reader of ties: it reaches the model
+
+
+def test_the_web_log_in_admits_only_admins_of_everything_and_is_rate_limited(
+    world: tuple[Settings, dict[str, str]],
+) -> None:
+    from qkdnassist.access import LOGIN_ATTEMPTS, Authenticator
+
+    auth = Authenticator(world[0])
+    assert auth.required and "roles and collections apply" in auth.describe()
+    assert auth.web_login("ada", "a-pass")
+    assert not auth.web_login("rita", "r-pass") and not auth.web_login("ed", "e-pass")  # would see everything
+    for _ in range(LOGIN_ATTEMPTS):
+        assert not auth.web_login("ada", "guess")
+    assert not auth.web_login("ada", "a-pass")  # refused unchecked for the rest of the minute
+    assert auth.web_login("tom", "t-pass") is False and auth.from_token(world[1]["tom"]) is not None

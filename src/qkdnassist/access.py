@@ -23,12 +23,15 @@ import os
 import re
 import secrets
 import threading
+import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .config import Settings
 from .errors import AccessError, ConfigError
+from .limits import API_RATE_WINDOW
 
 __all__ = [
     "ADMIN",
@@ -42,6 +45,7 @@ __all__ = [
 ]
 
 ROLES = ("reader", "editor", "admin")
+LOGIN_ATTEMPTS = 5  # failed web log-ins a minute per user name before the rest are refused unchecked
 ADMIN = "admin"
 ALL_COLLECTIONS = "*"
 PUBLIC = "public"
@@ -254,6 +258,8 @@ class Authenticator:
         self.users = Users(users_path(settings))
         self.has_users = bool(self.users.records())
         self.shortcut = not self.has_users and bool(auth_users(settings))
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
 
     @property
     def required(self) -> bool:
@@ -283,6 +289,19 @@ class Authenticator:
 
     def web_login(self, name: str, password: str) -> bool:
         """The web app's log-in with a users file. The web app does not yet filter by
-        collection, so only users who read every collection may log in there."""
+        collection nor check roles on uploads and removal, so only admins of every
+        collection may log in there. After :data:`LOGIN_ATTEMPTS` failed attempts in a
+        minute for one user name, further attempts are refused without being checked."""
+        now = time.monotonic()
+        with self._lock:
+            recent = self._failures.setdefault(name, deque())
+            while recent and recent[0] <= now - API_RATE_WINDOW:
+                recent.popleft()
+            if len(recent) >= LOGIN_ATTEMPTS:
+                return False
         principal = self.users.login(name, password)
-        return principal is not None and principal.collections is None
+        if principal is None:
+            with self._lock:
+                recent.append(now)
+            return False
+        return principal.role == ADMIN and principal.collections is None

@@ -42,8 +42,8 @@ def build_app(settings: Settings, *, assistant: Assistant | None = None, host: s
     from .ui import build_ui
 
     auth = Authenticator(settings)
-    # With a users file, the web app lets in only users who read every collection: it
-    # does not filter by collection yet (the API and MCP do).
+    # With a users file, the web app lets in only admins of every collection: it does
+    # not filter by collection or check roles yet (the API and MCP do).
     login: Any = auth.web_login if auth.has_users else (auth_users(settings) or None)
     blocks = build_ui(settings, assistant=assistant)
     state: AppState = blocks.qkdn_state
