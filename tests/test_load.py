@@ -39,5 +39,6 @@ def test_twenty_api_clients_at_once_get_answers_without_errors(
     subset_index: Settings, searcher: Searcher, surface: str
 ) -> None:
     result = run_load(Assistant(searcher), subset_index, QUESTIONS, users=20, seconds=15, surface=surface)
+    print(result)  # the run's latencies and memory, for the record (pytest -s)
     assert result["errors"] == 0, result["error_samples"]
     assert result["answered"] >= 20, result

@@ -64,10 +64,9 @@ def build_mcp(service: Service, auth: Authenticator | None = None) -> Any:
     mcp = MCPServer("qkdnassist", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING")
 
     def user(ctx: Context) -> Service:
-        headers = ctx.headers
-        if auth is None or headers is None or not auth.required:
+        if auth is None or not auth.required:
             return service
-        bearer = headers.get("authorization", "")
+        bearer = (ctx.headers or {}).get("authorization", "")
         principal = auth.from_token(bearer[7:].strip() if bearer[:7].lower() == "bearer " else "")
         if principal is None:  # the guard lets none through; never fall back to everything
             raise ToolError("a valid API token is needed")
