@@ -50,6 +50,10 @@ class ScopedSearcher(Searcher):
         assert self._view is not None
         return self._view[2]
 
+    def _glossary_documents(self) -> list[str] | None:
+        # a restricted document's abbreviations must not steer the ranking either
+        return [d.info.doc_id for d in self.documents()]
+
     def search(
         self,
         query: str,
