@@ -49,6 +49,11 @@ Variables (all optional):
                               separated by commas) or the path of a file with one
                               ``user:password`` a line; empty = no log-in
 ``QKDN_UPLOAD_MB``            largest file the web app accepts (default 50, 1..2048)
+``QKDN_USERS``                the users file (roles, collections, hashed passwords
+                              and tokens; default ``users.json`` beside the index)
+``QKDN_USER``                 the user ``qkdnassist mcp`` (stdio) acts as
+``QKDN_API_RATE``             requests a minute one client may make to ``/v1`` and
+                              ``/mcp`` (default 120, 0..100000; 0 = no limit)
 ============================  ==================================================
 """
 
@@ -92,6 +97,9 @@ class Settings:
     llm_timeout: int = 120
     auth: str = ""
     upload_mb: int = 50
+    api_rate: int = 120
+    users: str = ""
+    user: str = ""
 
     def __post_init__(self) -> None:
         _check_range("QKDN_EMBED_BATCH", self.embed_batch, 1, 1024)
@@ -101,6 +109,7 @@ class Settings:
         _check_range("QKDN_LLM_MAX_TOKENS", self.llm_max_tokens, 16, 4096)
         _check_range("QKDN_LLM_TIMEOUT", self.llm_timeout, 1, 3600)
         _check_range("QKDN_UPLOAD_MB", self.upload_mb, 1, 2048)
+        _check_range("QKDN_API_RATE", self.api_rate, 0, 100000)
         if self.llm not in LLM_BACKENDS:
             raise ConfigError(f"QKDN_LLM must be one of {', '.join(LLM_BACKENDS)}, got {self.llm!r}")
         if self.llm == "openai" and not self.llm_model:
@@ -189,6 +198,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         llm_timeout=_int(env, "QKDN_LLM_TIMEOUT", 120),
         auth=env.get("QKDN_AUTH", "").strip(),
         upload_mb=_int(env, "QKDN_UPLOAD_MB", 50),
+        api_rate=_int(env, "QKDN_API_RATE", 120),
+        users=env.get("QKDN_USERS", "").strip(),
+        user=env.get("QKDN_USER", "").strip(),
     )
 
 
@@ -217,3 +229,19 @@ def auth_users(settings: Settings) -> list[tuple[str, str]]:
     if not users:
         raise ConfigError("QKDN_AUTH names no user")
     return users
+
+
+def api_user(settings: Settings, bearer: str) -> str | None:
+    """The ``QKDN_AUTH`` user a bearer token ``user:password`` names, else None (the
+    API and MCP's HTTP transport take the web app's log-in as their token).
+
+    Raises:
+        ConfigError: ``QKDN_AUTH`` is malformed.
+    """
+    import hmac
+
+    found = None
+    for user, password in auth_users(settings):
+        if hmac.compare_digest(f"{user}:{password}".encode(), bearer.encode()):
+            found = user
+    return found

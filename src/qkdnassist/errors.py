@@ -17,6 +17,7 @@ command line and the UI can turn it into one clear line for the user::
     ├── LLMError           the configured language model cannot be loaded or reached
     ├── CalibrationError   the fitted answer models (answer/calibration.json) cannot be read
     ├── QuestionError      a question cannot be asked (empty, too long, a filter that names nothing)
+    ├── AccessError        an unknown user, a wrong password or token, a role that may not act
     └── UsageError         a command is given wrong arguments (the CLI's own checks)
 
 A :class:`ReadError` concerns one file only: ingestion reports it by name and goes on
@@ -95,3 +96,9 @@ class QuestionError(QkdnError):
 
 class UsageError(QkdnError):
     """A command was given arguments it cannot use; the message says which and why."""
+
+
+class AccessError(QkdnError):
+    """A user, password or token is unknown or wrong, or a role may not do what was asked.
+
+    The message never says whether a restricted document exists."""

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from .errors import ConfigError
 from .types import DocumentInfo, Page
 
-__all__ = ["Manifest", "detect_info", "load_manifest"]
+__all__ = ["Manifest", "detect_info", "load_manifest", "manifest_collections"]
 
 MANIFEST_COLUMNS = ("path", "doc_id", "title", "body", "edition", "date", "doc_type", "url", "sha256")
 
@@ -47,6 +47,19 @@ class Manifest:
             if entry.sha256 and entry.sha256 == sha256:
                 return entry.info
         return None
+
+
+def manifest_collections(path: Path) -> dict[str, str]:
+    """The manifest's optional ``collection`` column: path → collection (rows that name one)."""
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t")
+        return {
+            (row.get("path") or "").strip(): (row.get("collection") or "").strip()
+            for row in rows
+            if (row.get("collection") or "").strip()
+        }
 
 
 def load_manifest(path: Path) -> Manifest:

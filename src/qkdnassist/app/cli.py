@@ -20,14 +20,14 @@ from .parser import parser
 from .progress import ProgressBar
 from .render import (
     answer_json,
+    catalogue_json,
     coverage_json,
     definition_json,
     diff_json,
     document_json,
-    entry_json,
-    hit_json,
     ingest_json,
     passage_place,
+    search_json,
 )
 
 EXIT_ERROR = 1
@@ -58,6 +58,16 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             return _catalogue(args, settings, out)
         if args.command == "remove":
             return _remove(args, settings, out)
+        if args.command == "mcp":
+            from .mcp_server import run_stdio
+            from .service import Service
+            from .users_cli import stdio_principal
+
+            return run_stdio(Service(settings, principal=stdio_principal(settings)))
+        if args.command == "users":
+            from .users_cli import users_command
+
+            return users_command(args, settings, out)
         if args.command == "serve":
             from .serve import serve
 
@@ -135,7 +145,7 @@ def _search(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     for query in queries:
         hits = searcher.search(query, k, body=args.body, doc=args.doc, edition=args.edition)
         if args.json or args.queries:
-            out.write(json.dumps({"query": query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False) + "\n")
+            out.write(json.dumps(search_json(query, hits), ensure_ascii=False) + "\n")
             continue
         for n, hit in enumerate(hits, start=1):
             c = hit.chunk
@@ -291,7 +301,7 @@ def _catalogue(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
     if args.csv:
         _write(args.csv, catalogue_csv(catalogue))
     if args.json:
-        out.write(json.dumps({"documents": [entry_json(e) for e in catalogue.entries]}, ensure_ascii=False) + "\n")
+        out.write(json.dumps(catalogue_json(catalogue), ensure_ascii=False) + "\n")
         return 0
     for e in catalogue.entries:
         date = f" ({e.date})" if e.date else ""

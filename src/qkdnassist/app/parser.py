@@ -82,7 +82,24 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="list indexed documents")
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
-    p = sub.add_parser("serve", help="serve the web app")
+    sub.add_parser("mcp", help="serve MCP over stdin/stdout (for desktop and IDE assistants; as QKDN_USER)")
+
+    p = sub.add_parser("users", help="users, roles, collections and API tokens (the QKDN_USERS file)")
+    users = p.add_subparsers(dest="action", required=True)
+    q = users.add_parser("add", help="add a user (the password is read from the terminal or stdin)")
+    q.add_argument("name")
+    q.add_argument("--role", choices=["reader", "editor", "admin"], required=True)
+    q.add_argument("--collections", required=True, help="collections the user reads, C1,C2 ('*': all)")
+    q = users.add_parser("passwd", help="set a user's password")
+    q.add_argument("name")
+    q = users.add_parser("token", help="print a new API token for a user (only its hash is kept)")
+    q.add_argument("name")
+    q = users.add_parser("list", help="the users, their roles and collections")
+    q.add_argument("--json", action="store_true", help="print a JSON array")
+    q = users.add_parser("remove", help="remove a user (its tokens stop working)")
+    q.add_argument("name")
+
+    p = sub.add_parser("serve", help="serve the web app, the OpenAI-compatible API (/v1) and MCP (/mcp)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     return parser

@@ -202,7 +202,8 @@ class Searcher:
         if self.expand:
             from ..workflows.glossary import Glossary
 
-            keyword_query = Glossary.build(self.index).expand_query(keyword_query, doc_ids=[doc_id] if doc_id else None)
+            expanding = [doc_id] if doc_id else self._glossary_documents()
+            keyword_query = Glossary.build(self.index).expand_query(keyword_query, doc_ids=expanding)
 
         scope = _Scope(bodies, doc_id, tuple(exclude), tuple(exclude_sources))
         keyword = self._keyword_ranking(snap, keyword_query, scope)
@@ -218,6 +219,10 @@ class Searcher:
         ranked = sorted(scores, key=lambda i: -scores[i])[: k * 3]
         chunks = self.index.chunks(ranked)  # orphans (not in records) drop out here
         return merge_neighbours([(chunks[i], scores[i]) for i in ranked if i in chunks], k, dict(dense))
+
+    def _glossary_documents(self) -> list[str] | None:
+        """The documents whose glossaries expand a query's abbreviations (None: all)."""
+        return None
 
     def editions(self) -> EditionChooser:
         """The documents of the current generation that have several editions."""
