@@ -16,6 +16,7 @@ from typing import TextIO
 
 from ..config import Settings, load_settings
 from ..errors import QkdnError, UsageError
+from .landscape_cli import COMMANDS as LANDSCAPE_COMMANDS
 from .parser import parser
 from .progress import ProgressBar
 from .render import (
@@ -58,6 +59,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             return _catalogue(args, settings, out)
         if args.command == "remove":
             return _remove(args, settings, out)
+        if args.command in LANDSCAPE_COMMANDS:
+            from .landscape_cli import run
+
+            return run(args, settings, out)
         if args.command == "serve":
             from .serve import serve
 

@@ -82,6 +82,10 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="list indexed documents")
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
+    from .landscape_cli import add_parsers
+
+    add_parsers(sub)
+
     p = sub.add_parser("serve", help="serve the web app")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")

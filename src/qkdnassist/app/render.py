@@ -16,6 +16,7 @@ from ..workflows.catalogue import Entry
 from ..workflows.coverage import CoverageReport, DocumentCoverage
 from ..workflows.diff import Diff
 from ..workflows.glossary import DefinitionReport
+from ..workflows.references import ReferenceReport
 
 __all__ = [
     "answer_json",
@@ -27,6 +28,7 @@ __all__ = [
     "hit_json",
     "ingest_json",
     "passage_place",
+    "references_json",
 ]
 
 
@@ -199,5 +201,33 @@ def diff_json(diff: Diff) -> dict[str, object]:
                 "to": [{"page": page, "text": text} for text, page in c.new],
             }
             for c in diff.changes
+        ],
+    }
+
+
+def references_json(report: ReferenceReport) -> dict[str, object]:
+    """The documented JSON shape (``qkdnassist refs --json``): the entries of the
+    document's reference clauses (``resolved`` is the indexed document's source or null)
+    and the places in other documents that cite it."""
+    return {
+        "doc_id": report.doc_id,
+        "source": report.source,
+        "references": [
+            {
+                "label": r.label,
+                "id": r.id or None,
+                "title": r.title,
+                "edition": r.edition,
+                "date": r.date,
+                "kind": r.kind,
+                "clause": r.clause,
+                "page": r.page,
+                "resolved": r.resolved or None,
+            }
+            for r in report.references
+        ],
+        "cited_by": [
+            {"doc_id": c.doc_id, "source": c.source, "clause": c.clause, "page": c.page, "quote": c.quote}
+            for c in report.cited_by
         ],
     }
