@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import TextIO
 
 from ..config import Settings
-from .render import references_json
+from .render import references_json, requirements_json, requirements_matrix_json
 
 __all__ = ["add_parsers", "run"]
 
-COMMANDS = ("refs",)
+COMMANDS = ("refs", "requirements")
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,9 +23,19 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("doc", help="the document (doc id, or a unique part of it)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
+    p = sub.add_parser("requirements", help="a document's normative statements, or every document's on a topic")
+    p.add_argument("doc", nargs="?", default="", help="the document (default: all documents; needs --topic)")
+    p.add_argument("--topic", default="", help="only statements on this topic (all its words)")
+    p.add_argument("--strength", choices=["shall", "should", "may", "can"], default="", help="only this level")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--csv", type=Path, help="also write the statements as CSV")
+    p.add_argument("--xlsx", type=Path, help="also write the statements as an Excel workbook")
+
 
 def run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Run the landscape subcommand ``args.command``; returns the exit code."""
+    if args.command == "requirements":
+        return _requirements(args, settings, out)
     return _refs(args, settings, out)
 
 
@@ -46,4 +57,35 @@ def _refs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     for c in report.cited_by:
         clause = f", clause {c.clause}" if c.clause else ""
         out.write(f"  {c.doc_id}{clause}, p. {c.page}: {c.quote[:120]}\n")
+    return 0
+
+
+def _requirements(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ..errors import UsageError
+    from ..store.index import Index
+    from ..workflows.requirements import all_requirements, document_requirements, requirements_csv, requirements_xlsx
+
+    index = Index.existing(settings)
+    if not args.doc and not args.topic:
+        raise UsageError("requirements: name a document, or give --topic for the matrix of all documents")
+    if args.doc:
+        reports = [document_requirements(index, args.doc, topic=args.topic, level=args.strength)]
+    else:
+        reports = all_requirements(index, topic=args.topic, level=args.strength)
+    statements = [r for report in reports for r in report.requirements]
+    if args.csv:
+        args.csv.write_text(requirements_csv(statements), encoding="utf-8")
+    if args.xlsx:
+        requirements_xlsx(statements, args.xlsx)
+    if args.json:
+        shown = requirements_json(reports[0]) if args.doc else requirements_matrix_json(args.topic, reports)
+        out.write(json.dumps(shown, ensure_ascii=False) + "\n")
+        return 0
+    for report in reports:
+        if not report.requirements and not args.doc:
+            continue
+        out.write(f"{report.doc_id} ({report.rules} drafting rules): {len(report.requirements)} statements\n")
+        for r in report.requirements:
+            subject = f" [{r.subject}]" if r.subject else ""
+            out.write(f"  {r.id} {r.strength.upper()}{subject} (p. {r.page}) {r.text}\n")
     return 0

@@ -17,6 +17,7 @@ from ..workflows.coverage import CoverageReport, DocumentCoverage
 from ..workflows.diff import Diff
 from ..workflows.glossary import DefinitionReport
 from ..workflows.references import ReferenceReport
+from ..workflows.requirements import LEVELS, Requirement, RequirementReport
 
 __all__ = [
     "answer_json",
@@ -29,6 +30,9 @@ __all__ = [
     "ingest_json",
     "passage_place",
     "references_json",
+    "requirement_json",
+    "requirements_json",
+    "requirements_matrix_json",
 ]
 
 
@@ -229,5 +233,47 @@ def references_json(report: ReferenceReport) -> dict[str, object]:
         "cited_by": [
             {"doc_id": c.doc_id, "source": c.source, "clause": c.clause, "page": c.page, "quote": c.quote}
             for c in report.cited_by
+        ],
+    }
+
+
+def requirement_json(r: Requirement) -> dict[str, object]:
+    """One requirement: ``strength`` as the drafting rules name it, ``level`` its group."""
+    return {
+        "id": r.id,
+        "strength": r.strength,
+        "level": r.level,
+        "subject": r.subject,
+        "text": r.text,
+        "clause": r.clause,
+        "page": r.page,
+    }
+
+
+def requirements_json(report: RequirementReport) -> dict[str, object]:
+    """The documented JSON shape (``qkdnassist requirements DOC --json``)."""
+    return {
+        "doc_id": report.doc_id,
+        "source": report.source,
+        "rules": report.rules,
+        "requirements": [requirement_json(r) for r in report.requirements],
+    }
+
+
+def requirements_matrix_json(topic: str, reports: list[RequirementReport]) -> dict[str, object]:
+    """The cross-body matrix (``qkdnassist requirements --topic T --json``): per document,
+    how many statements of each level it makes on the topic, and the statements."""
+    return {
+        "topic": topic,
+        "documents": [
+            {
+                "doc_id": report.doc_id,
+                "body": report.body,
+                "rules": report.rules,
+                "counts": {level: sum(r.level == level for r in report.requirements) for level in LEVELS},
+                "requirements": [requirement_json(r) for r in report.requirements],
+            }
+            for report in reports
+            if report.requirements
         ],
     }

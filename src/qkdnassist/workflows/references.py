@@ -80,6 +80,7 @@ _EDITION = re.compile(
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(rf"\b((?:\d{{1,2}}\s+)?(?:{_MONTHS})\s+\d{{4}})\b|\((\d{{4}}(?:-\d{{2}})?)\)|:(\d{{4}})\b")
 _TITLE = re.compile(r"[\"“]([^\"”]{4,300})[\"”]")
+_NIST_TITLE = re.compile(r"^.{2,400}?\s\(\d{4}\)\s+(?P<title>.+?)(?=,\s*\(|\.\s|\s\(|\.?$)")
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ def _running_lines(pages: Sequence[Page]) -> frozenset[str]:
         return frozenset()
     counts: dict[str, int] = {}
     for page in pages:
-        for line in {re.sub(r"\d+", "#", ln.strip()) for ln in page.text.splitlines() if ln.strip()}:
+        for line in {re.sub(r"\d+", "#", " ".join(ln.split())) for ln in page.text.splitlines() if ln.strip()}:
             counts[line] = counts.get(line, 0) + 1
     return frozenset(line for line, n in counts.items() if n >= max(3, len(pages) // 3))
 
@@ -218,20 +219,23 @@ def _entry(raw: _Raw) -> Reference:
     text = re.sub(r"(\w)- (\w)", r"\1-\2", text) if "http" in text else text
     if len(cells) >= 2:
         cells[0] = _repair_cell(cells[0])
-    title = _title(text, cells)
+    title, titled = _title(text, cells)
     if re.fullmatch(r"RFC\d+", label):  # IETF: the label is the RFC's own number
         ident, id_edition = normalise_id(label)
-    else:  # the document's own number, not one its title mentions ("… of RFC 2119 Key Words")
-        outside = cells[0] if len(cells) >= 2 else text.replace(title, " ") if title != text[:200] else text
-        ident, id_edition = normalise_id(outside)
+    elif len(cells) >= 2:  # a table row: the Doc Number cell, else the title cell
+        ident, id_edition = normalise_id(cells[0])
         fuller, fuller_edition = normalise_id(text)
         if not ident or (fuller != ident and fuller.split()[-1:] == ident.split()[-1:] and len(fuller) > len(ident)):
             ident, id_edition = fuller, fuller_edition  # "ETSI ETI 001" whose cell wrapped "ETSI GR ETI 001"
+    else:  # the entry's own number, never one its title mentions ("Updates for FIPS 203") …
+        ident, id_edition = normalise_id(text.replace(title, " ") if titled else text)
+        if not ident and titled and ":" in title:  # … unless the title opens with it ("ETSI GS QKD 014: …")
+            ident, id_edition = normalise_id(title.split(":")[0])
     etsi_informative = re.fullmatch(r"i\.\d+", label) is not None
     return Reference(
         label=label,
         id=ident,
-        title=title,
+        title=" ".join(title.split()).rstrip(".,"),
         edition=id_edition or _first(_EDITION, text),
         date=_first(_DATE, text),
         kind="informative" if etsi_informative else raw.kind or "unknown",
@@ -246,12 +250,16 @@ def _first(pattern: re.Pattern[str], text: str) -> str:
     return next((g for g in m.groups() if g), "") if m else ""
 
 
-def _title(text: str, cells: Sequence[str]) -> str:
+def _title(text: str, cells: Sequence[str]) -> tuple[str, bool]:
+    """The entry's title, and whether it is one (quoted, or NIST's "Authors (year) Title.")
+    rather than the start of the entry."""
     if cells:
-        return " ".join(cells[-1].split())[:300]
+        return " ".join(cells[-1].split())[:300], True
     if m := _TITLE.search(text):
-        return " ".join(m.group(1).split()).rstrip(".,")
-    return text[:200]
+        return m.group(1), True
+    if m := _NIST_TITLE.match(text):
+        return m.group("title"), True
+    return text[:200], False
 
 
 # --- resolution and "cited by" ---------------------------------------------------------
