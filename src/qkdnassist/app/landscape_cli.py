@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TextIO
 
 from ..config import Settings
-from .render import references_json, requirements_json, requirements_matrix_json
+from .render import outcomes_json, references_json, requirements_json, requirements_matrix_json
 
 __all__ = ["add_parsers", "run"]
 
-COMMANDS = ("refs", "requirements")
+COMMANDS = ("refs", "requirements", "outcomes")
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,11 +31,17 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--csv", type=Path, help="also write the statements as CSV")
     p.add_argument("--xlsx", type=Path, help="also write the statements as an Excel workbook")
 
+    p = sub.add_parser("outcomes", help="what meetings asked others to do, decided, left open, and when they meet next")
+    p.add_argument("doc", nargs="?", default="", help="the meeting report (default: every meeting report)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
 
 def run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Run the landscape subcommand ``args.command``; returns the exit code."""
     if args.command == "requirements":
         return _requirements(args, settings, out)
+    if args.command == "outcomes":
+        return _outcomes(args, settings, out)
     return _refs(args, settings, out)
 
 
@@ -88,4 +94,32 @@ def _requirements(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
         for r in report.requirements:
             subject = f" [{r.subject}]" if r.subject else ""
             out.write(f"  {r.id} {r.strength.upper()}{subject} (p. {r.page}) {r.text}\n")
+    return 0
+
+
+_HEADINGS = {
+    "call_to_action": "Calls to action",
+    "decision": "Decisions and agreements",
+    "open_issue": "Open issues",
+    "next_meeting": "Next meeting",
+}
+
+
+def _outcomes(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ..store.index import Index
+    from ..workflows.outcomes import KINDS, meeting_outcomes
+
+    report = meeting_outcomes(Index.existing(settings), args.doc)
+    if args.json:
+        out.write(json.dumps(outcomes_json(report), ensure_ascii=False) + "\n")
+        return 0
+    if not report.outcomes:
+        out.write("no meeting outcomes found\n")
+    for kind in KINDS:
+        outcomes = report.of_kind(kind)
+        if outcomes:
+            out.write(f"{_HEADINGS[kind]} ({len(outcomes)}):\n")
+        for o in outcomes:
+            to = f" → {o.to}" if o.to else ""
+            out.write(f"  [{o.doc_id}, section {o.clause}, p. {o.page}]{to}\n    {o.text}\n")
     return 0

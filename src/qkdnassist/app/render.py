@@ -16,6 +16,7 @@ from ..workflows.catalogue import Entry
 from ..workflows.coverage import CoverageReport, DocumentCoverage
 from ..workflows.diff import Diff
 from ..workflows.glossary import DefinitionReport
+from ..workflows.outcomes import OutcomeReport
 from ..workflows.references import ReferenceReport
 from ..workflows.requirements import LEVELS, Requirement, RequirementReport
 
@@ -28,6 +29,7 @@ __all__ = [
     "entry_json",
     "hit_json",
     "ingest_json",
+    "outcomes_json",
     "passage_place",
     "references_json",
     "requirement_json",
@@ -276,4 +278,24 @@ def requirements_matrix_json(topic: str, reports: list[RequirementReport]) -> di
             for report in reports
             if report.requirements
         ],
+    }
+
+
+def outcomes_json(report: OutcomeReport) -> dict[str, object]:
+    """The documented JSON shape (``qkdnassist outcomes --json``): every outcome in the
+    report's own words, with its section (``clause``) and page."""
+    return {
+        "outcomes": [
+            {
+                "kind": o.kind,
+                "to": o.to,
+                "text": o.text,
+                "doc_id": o.doc_id,
+                "source": o.source,
+                "clause": o.clause,
+                "clause_title": o.clause_title,
+                "page": o.page,
+            }
+            for o in report.outcomes
+        ]
     }
