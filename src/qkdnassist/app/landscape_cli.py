@@ -14,7 +14,7 @@ from .render import outcomes_json, references_json, requirements_json, requireme
 
 __all__ = ["add_parsers", "run"]
 
-COMMANDS = ("refs", "requirements", "outcomes")
+COMMANDS = ("refs", "requirements", "outcomes", "landscape")
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +35,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("doc", nargs="?", default="", help="the meeting report (default: every meeting report)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
+    p = sub.add_parser("landscape", help="the standards landscape report: coverage, gaps, references, requirements")
+    p.add_argument("--taxonomy", type=Path, help="the topic taxonomy (TOML; default: the bundled one)")
+    p.add_argument("--out", type=Path, required=True, help="report.md, report.docx or report.html")
+
 
 def run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Run the landscape subcommand ``args.command``; returns the exit code."""
@@ -42,6 +46,8 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         return _requirements(args, settings, out)
     if args.command == "outcomes":
         return _outcomes(args, settings, out)
+    if args.command == "landscape":
+        return _landscape(args, settings, out)
     return _refs(args, settings, out)
 
 
@@ -122,4 +128,25 @@ def _outcomes(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         for o in outcomes:
             to = f" → {o.to}" if o.to else ""
             out.write(f"  [{o.doc_id}, section {o.clause}, p. {o.page}]{to}\n    {o.text}\n")
+    return 0
+
+
+def _landscape(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ..answer import Assistant
+    from ..store.index import Index
+    from ..workflows.coverage import CoverageChecker
+    from ..workflows.landscape import build_landscape, load_taxonomy
+    from ..workflows.landscape_report import write_landscape
+
+    topics = load_taxonomy(args.taxonomy)
+    index = Index.existing(settings)
+    assistant = Assistant.from_settings(settings)
+    landscape = build_landscape(index, CoverageChecker(assistant.searcher, pieces=assistant.word_pieces), topics)
+    write_landscape(landscape, args.out)
+    gaps = sum(bool(f.gaps) for f in landscape.topics)
+    out.write(
+        f"wrote {args.out}: {len(landscape.catalogue.entries)} documents, {len(topics)} topics "
+        f"({gaps} with gaps), {len(landscape.edges)} body-to-body reference edges, "
+        f"{len(landscape.outcomes.outcomes)} meeting outcomes ({landscape.seconds:.1f} s)\n"
+    )
     return 0

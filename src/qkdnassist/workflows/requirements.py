@@ -197,6 +197,8 @@ def extract_requirements(chunks: Sequence[Chunk], rules: str) -> list[Requiremen
     for chunk in chunks:
         if _NOT_REQUIREMENTS.search(chunk.clause_title) or (not chunk.clause and chunk.page <= 2):
             continue
+        if not chunk.clause and rules in ("etsi", "itu-t"):
+            continue  # the unnumbered front matter (foreword, introduction) is informative
         if example_in is not None and chunk.context == example_in[0] and chunk.clause == example_in[1]:
             continue
         example_in = None
