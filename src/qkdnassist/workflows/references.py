@@ -72,7 +72,7 @@ _ID_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bNIST\s*(?:Interagency or Internal Report\s+)?\(?IR\)?\s*(\d{4})\b"), "NIST IR {0}"),
     (re.compile(r"\bISO/IEC\s+(?:TS\s+|TR\s+)?(\d{4,5}(?:-\d+)?)"), "ISO/IEC {0}"),
     (re.compile(r"\b3GPP\s+(T[SR])\s+(\d{2}\.\d{3})\b"), "3GPP {0} {1}"),
-    (re.compile(r"\bGSMA\s+(?:Official Document\s+)?([A-Z]{2,4})\.(\d{2})\b"), "GSMA {0}.{1}"),
+    (re.compile(r"\bGSMA[\s-]+(?:Official Document\s+)?([A-Z]{2,4})\.(\d{2})\b"), "GSMA {0}.{1}"),
 )
 _EDITION = re.compile(
     r"\((V\d+\.\d+\.\d+)\)|\b(V\d+\.\d+\.\d+)\b|\b(Rev(?:ision|\.)\s*\d+)|\bVersion\s+(\d+(?:\.\d+)*)", re.IGNORECASE
@@ -267,7 +267,9 @@ def _title(text: str, cells: Sequence[str]) -> tuple[str, bool]:
 
 def find_document(catalogue: Catalogue, name: str) -> str:
     """The source of the current edition of the document ``name`` names ("" when none or
-    ambiguous): an id, a lineage or an alias ("QKD 014", "FIPS 203")."""
+    ambiguous): an id, a lineage or an alias ("QKD 014", "FIPS 203"); a source names itself."""
+    if name in catalogue.by_source():
+        return name
     editions = catalogue.editions_of(name)
     if editions:
         return editions[-1].current
@@ -355,12 +357,12 @@ class InTextCitation:
 def in_text_citations(text: str, report: ReferenceReport, resolver: dict[str, str]) -> list[InTextCitation]:
     """The citations in ``text`` (a passage of ``report``'s document), each resolved to a
     reference entry, a place of the same document, or a place of the referenced one."""
-    by_label = {r.label.lower(): r for r in report.references}
+    by_label = {squash_id(r.label): r for r in report.references}  # "[GSMA-PQ.02]" is the row "GSMA- PQ.02"
     by_id = {squash_id(r.id): r for r in report.references if r.id}
     found = []
     for m in _IN_TEXT.finditer(text):
         if m.group("label"):
-            entry = by_label.get(m.group("label").lower())
+            entry = by_label.get(squash_id(m.group("label")))
             if entry is not None:
                 found.append(InTextCitation(m.group(0), "", entry, entry.resolved))
             continue
@@ -375,7 +377,7 @@ def in_text_citations(text: str, report: ReferenceReport, resolver: dict[str, st
     return found
 
 
-def references(index: Index, name: str) -> ReferenceReport:
+def references(index: Index, name: str, *, with_cited_by: bool = True) -> ReferenceReport:
     """The references of the document ``name`` names, resolved, and who cites it.
 
     Raises:
