@@ -86,10 +86,17 @@ _NOT_REQUIREMENTS = re.compile(
     re.IGNORECASE,
 )
 _NOTE = re.compile(r"^(?:NOTE|EXAMPLE|Example|For example|E\.g\.)\b")
-_BOILERPLATE = re.compile(r"are to be interpreted as described in|\bkey words\b", re.IGNORECASE)
+_BOILERPLATE = re.compile(r"are to be interpreted as described in|\bkey words\b|\bit should be noted\b", re.IGNORECASE)
 # What a document says of its own future versions binds no one.
 _ABOUT_ITSELF = re.compile(r"^(?:future versions of )?(?:the present|this) (?:document|specification)\b", re.IGNORECASE)
 _INDIRECT = re.compile(r"\b(?:how|what|whether)\s+(?:\S+\s+){0,4}$")
+# NIST writes "may" for possibility too ("intermediate values may reveal …", "there may be
+# flaws", "may be more efficient"); a permission is "may (also) be <participle>" or "may <act>".
+_POSSIBILITY = re.compile(
+    r"\bthere may be\b|\bmay (?:also )?be (?!(?:\w+ed|\w+en|used|made|set|done|run|kept|built|sent|put|held|"
+    r"shown|given|chosen|known|read|met|split|found)\b)\w+|\bmay (?:lead|leak|reveal|interfere|cause|result|"
+    r"affect|help|break|fail|differ|vary|expose|compromise|depend|contain|occur|not)\b"
+)
 _CONDITIONAL = re.compile(r"should (?:the|a|an|any|this|it|they|such)\b")
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
 _EXAMPLE_ALONE = re.compile(r"^(?:NOTE|EXAMPLE)\s*\d*\s*:?$")  # its body is the rest of the clause
@@ -186,6 +193,14 @@ def _statements(chunk: Chunk) -> Iterable[str]:
         yield _JSON_TAIL.sub("", _JSON_HEAD.sub("", sentence))
 
 
+def _possibility(text: str, match: re.Match[str]) -> bool:
+    """Whether this "may" states a possibility, not a permission (NIST)."""
+    if match.group(0) != "may":
+        return False
+    start = match.start() - 6 if text[max(0, match.start() - 6) : match.start()] == "there " else match.start()
+    return _POSSIBILITY.match(text, start) is not None
+
+
 def extract_requirements(chunks: Sequence[Chunk], rules: str) -> list[Requirement]:
     """The requirements of one document's ``chunks`` (in reading order) by ``rules``."""
     if rules not in _RULES:
@@ -214,6 +229,10 @@ def extract_requirements(chunks: Sequence[Chunk], rules: str) -> list[Requiremen
                 continue
             if _INDIRECT.search(bare, 0, match.start()):
                 continue  # "… addresses how an organisation should approach risk": a description
+            while match is not None and rules == "nist" and _possibility(bare, match):
+                match = pattern.search(bare, match.end())
+            if match is None:
+                continue
             if _CONDITIONAL.match(bare, match.start()):
                 match = pattern.search(bare, match.end())  # "… loss should the QCTA exploit …" is an "if"
                 if match is None:
