@@ -82,6 +82,13 @@ def test_a_title_that_names_a_standard_is_not_a_link_to_it(sample_index: Setting
     assert [r.id for r in report.references if r.label in ("1", "29")] == ["NIST FIPS 186-5", "RFC 5652"]
 
 
+def test_a_table_row_of_one_cell_is_searched_whole(sample_index: Settings) -> None:
+    report = references(Index(sample_index.index), "GSMA PQ.01", with_cited_by=False)
+    ids = {r.label: r.id for r in report.references}
+    assert ids["43"] == "RFC 8554"  # "… (2019). Hash- Based Signatures. RFC 8554, RFC Editor."
+    assert (ids["12"], ids["4"], ids["25"]) == ("ETSI TR 103 616", "NIST IR 8413", "")
+
+
 def test_cited_by_fips_203_finds_the_sample_documents_that_cite_it(sample_index: Settings) -> None:
     report = references(Index(sample_index.index), "NIST FIPS 203")
     citing = {c.doc_id for c in report.cited_by}

@@ -253,8 +253,8 @@ def _first(pattern: re.Pattern[str], text: str) -> str:
 def _title(text: str, cells: Sequence[str]) -> tuple[str, bool]:
     """The entry's title, and whether it is one (quoted, or NIST's "Authors (year) Title.")
     rather than the start of the entry."""
-    if cells:
-        return " ".join(cells[-1].split())[:300], True
+    if cells:  # a row with a Doc Number cell has a title cell; a row of one cell is the whole entry
+        return " ".join(cells[-1].split())[:300], len(cells) >= 2
     if m := _TITLE.search(text):
         return m.group(1), True
     if m := _NIST_TITLE.match(text):
