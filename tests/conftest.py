@@ -89,6 +89,20 @@ def subset_index(tmp_path_factory: pytest.TempPathFactory, sample_corpus: Path, 
 
 
 @pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory, sample_corpus: Path) -> Settings:
+    """Settings of an index of the whole sample corpus, read where it is, with the fake
+    embedder (for the workflows that read stored text: references, requirements,
+    outcomes, landscape). Read-only for tests."""
+    from fakes import FakeEmbedder
+
+    base = tmp_path_factory.mktemp("sample")
+    settings = Settings(corpus=sample_corpus, index=base / "index", manifest=MANIFEST)
+    report = ingest(settings=settings, embedder=FakeEmbedder())
+    assert not report.failed, report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
 def searcher(subset_index: Settings, embedder: Embedder) -> Searcher:
     return Searcher(Index(subset_index.index), embedder)
 

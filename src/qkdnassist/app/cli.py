@@ -16,6 +16,7 @@ from typing import TextIO
 
 from ..config import Settings, load_settings
 from ..errors import QkdnError, UsageError
+from .landscape_cli import COMMANDS as LANDSCAPE_COMMANDS
 from .parser import parser
 from .progress import ProgressBar
 from .render import (
@@ -68,6 +69,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             from .users_cli import users_command
 
             return users_command(args, settings, out)
+        if args.command in LANDSCAPE_COMMANDS:
+            from .landscape_cli import run
+
+            return run(args, settings, out)
         if args.command == "serve":
             from .serve import serve
 

@@ -99,6 +99,10 @@ def parser() -> argparse.ArgumentParser:
     q = users.add_parser("remove", help="remove a user (its tokens stop working)")
     q.add_argument("name")
 
+    from .landscape_cli import add_parsers
+
+    add_parsers(sub)
+
     p = sub.add_parser("serve", help="serve the web app, the OpenAI-compatible API (/v1) and MCP (/mcp)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")

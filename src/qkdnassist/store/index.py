@@ -125,6 +125,10 @@ class Index:
     def chunk_at(self, source: str, ordinal: int) -> Chunk | None:
         return self.records.chunk_at(source, ordinal)
 
+    def chunks_in_order(self) -> Iterator[Chunk]:
+        """Every chunk, document by document in reading order."""
+        return self.records.chunks_in_order()
+
     # --- vectors ----------------------------------------------------------------------
 
     @property
