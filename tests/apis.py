@@ -38,8 +38,10 @@ def small_index(root: Path) -> Settings:
 
 
 def fake_assistant(settings: Settings) -> Assistant:
-    """An evidence-mode assistant over the index of ``settings`` (FakeEmbedder)."""
-    return Assistant(Searcher(Index(settings.index), FakeEmbedder()), settings=settings)
+    """An evidence-mode assistant over the index of ``settings`` (FakeEmbedder) that
+    never abstains: the gate is fitted on the real embedder's similarities, which the
+    fake one does not reproduce, and these tests are about what the surfaces carry."""
+    return Assistant(Searcher(Index(settings.index), FakeEmbedder()), settings=settings, threshold=0.0)
 
 
 @contextmanager

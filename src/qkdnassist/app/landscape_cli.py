@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..config import Settings
-from .render import outcomes_json, references_json, requirements_json, requirements_matrix_json
+from .render_landscape import outcomes_json, references_json, requirements_json, requirements_matrix_json
 
 __all__ = ["add_parsers", "run"]
 
