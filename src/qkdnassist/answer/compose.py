@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from ..citations import format_document, format_location
 from ..types import Citation, Statement
 from .evidence import Located
+from .features import in_question
 from .qtypes import QuestionType, values
 from .query import content_words
 
@@ -44,10 +45,9 @@ def mark_value(text: str, qtype: QuestionType, question: str, header: str = "") 
     kinds = [k for k in qtype.values if k in _MARKABLE]
     if not kinds:
         return text
-    asked = question.casefold()
     preferred = _preferred_cell(text, header, question)
     for kind in kinds[:3]:
-        spans = [(a, b) for a, b in values(text, kind) if text[a:b].casefold() not in asked and b - a >= 1]
+        spans = [(a, b) for a, b in values(text, kind) if not in_question(text[a:b], kind, question) and b > a]
         if not spans:
             continue
         if preferred is not None:

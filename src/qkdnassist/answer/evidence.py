@@ -20,6 +20,7 @@ This module does not retrieve, and does not decide whether to answer at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -49,6 +50,8 @@ MAX_SUPPORTS = 4
 # this share as likely as the best one.
 _VALUE_LEAD_DEPTH = 8
 _VALUE_LEAD = 0.3
+_INFORMATIVE = re.compile(r"^\s*(?:EXAMPLE|NOTE)\b")
+_JOINED_LEAD = 0.5  # a lead read with the sentence it refers back to, at this share of its probability
 _DENSE_CANDIDATES = 48  # statements embedded per question (the best by the cheap features)
 _DENSE_CHARS = 240  # of each, the first characters embedded
 
@@ -200,9 +203,24 @@ def choose(
         holding = [
             s for s in usable[:_VALUE_LEAD_DEPTH] if s.features.get("value") and s.score >= _VALUE_LEAD * lead.score
         ]
+        # An EXAMPLE or a NOTE is informative (the drafting rules of ETSI, ITU-T, ISO):
+        # the normative statement of the value answers first.
+        holding.sort(key=lambda s: bool(_INFORMATIVE.match(s.candidate.text)))
         if holding:
             lead = holding[0]
             usable = [lead, *(s for s in usable if s is not lead)]
+    # A lead that refers back ("This is referred to as the hedged variant") is shown
+    # with the sentence it refers to, when that reading is nearly as likely.
+    for s in usable[1:_VALUE_LEAD_DEPTH]:
+        if (
+            s.candidate.joined
+            and s.candidate.chunk.id == lead.candidate.chunk.id
+            and _overlaps(s.candidate, lead.candidate)
+            and s.score >= _JOINED_LEAD * lead.score
+        ):
+            lead = s
+            usable = [lead, *(x for x in usable if x is not lead)]
+            break
     chosen = [lead]
     per: dict[str, int] = {lead.candidate.chunk.id: 1}
     for s in usable[1:]:

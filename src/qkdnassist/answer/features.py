@@ -20,7 +20,7 @@ from .qtypes import QuestionType, values
 from .query import QueryTerms, content_words, singular
 from .statements import Candidate
 
-__all__ = ["FEATURES", "NARROW", "features", "value_kinds"]
+__all__ = ["FEATURES", "NARROW", "features", "in_question", "value_kinds"]
 
 FEATURES = (
     "coverage",
@@ -60,13 +60,21 @@ def _value_present(candidate: Candidate, qtype: QuestionType, question: str) -> 
     return bool(value_kinds(candidate, qtype.values[:3], question))
 
 
+def in_question(value: str, kind: str, question: str) -> bool:
+    """Whether ``value`` is the question's own rather than an answer to it. Methods and
+    status words are compared with their case ("GET" answers "the Get status
+    method"); other values without it."""
+    if value in question:
+        return True
+    return kind not in _CASED and value.casefold() in question.casefold()
+
+
 def value_kinds(candidate: Candidate, kinds: Sequence[str], question: str) -> set[str]:
     """Which of the value types ``kinds`` the candidate holds a value of that the
     question does not already contain. In running text a count must be a number next
     to one of the question's words ("69 propositions", "four Thematic Hubs"); a table
     row's cells may be bare numbers under their header."""
     text = candidate.text
-    asked = question.casefold()
     question_words = {singular(w) for w in content_words(question)}
     found: set[str] = set()
     for kind in kinds:
@@ -75,7 +83,7 @@ def value_kinds(candidate: Candidate, kinds: Sequence[str], question: str) -> se
             spans = spans or [(m.start(), m.end()) for m in _BARE_NUMBER.finditer(text)]
         for start, end in spans:
             value = text[start:end]
-            if value.casefold() in asked:
+            if in_question(value, kind, question):
                 continue
             if kind == "count" and candidate.kind != "row":
                 before = text[:start].split()[-3:]
@@ -88,6 +96,7 @@ def value_kinds(candidate: Candidate, kinds: Sequence[str], question: str) -> se
     return found
 
 
+_CASED = frozenset({"method", "status"})  # values whose case is what they are: "GET", not "Get"
 _BARE_NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*(?![\w.])")
 
 
