@@ -21,7 +21,7 @@ from conftest import ROOT, free_port
 from qkdnassist.app.serve import build_app
 from qkdnassist.config import Settings
 
-TOOLS = {"search", "ask", "coverage", "define", "catalogue", "diff"}
+TOOLS = {"search", "ask", "coverage", "define", "catalogue", "diff", "refs", "requirements", "outcomes"}
 ETSI = "etsi/gs_qkd_014_v1.1.1.pdf"
 
 
@@ -173,3 +173,21 @@ async def test_stdio_acts_as_the_user_named_by_qkdn_user(subset_index: Settings,
             await client.read_resource("qkdn://page/1/nist/nist_fips_203.pdf")
     refused = run_process(["mcp"], subset_index, QKDN_USERS=str(users.path), QKDN_USER="")
     assert refused.returncode == 1 and "set QKDN_USER" in refused.stderr
+
+
+async def test_http_landscape_tools_return_the_cli_json(server_url: str) -> None:
+    async with Client(f"{server_url}/mcp") as client:
+        refs = payload(await client.call_tool("refs", {"doc": "ETSI GS QKD 014"}))
+        kinds = {r["id"]: r["kind"] for r in refs["references"]}
+        assert kinds["RFC 8446"] == "normative" and kinds["ETSI GS QKD 004"] == "informative"
+
+        required = payload(await client.call_tool("requirements", {"doc": "ETSI GS QKD 014", "strength": "shall"}))
+        assert required["doc_id"] == "ETSI GS QKD 014" and required["requirements"]
+        assert all(r["strength"].startswith("shall") for r in required["requirements"])
+
+        outcomes = payload(await client.call_tool("outcomes", {}))
+        calls = [o for o in outcomes["outcomes"] if o["kind"] == "call_to_action"]
+        assert len(calls) == 7 and all(o["doc_id"] == "JCA-QKDN 4th meeting executive summary" for o in calls)
+
+        missing = await client.call_tool("refs", {"doc": "ETSI GS QKD 999"})
+        assert missing.is_error

@@ -31,6 +31,7 @@ from .render import (
     page_json,
     search_json,
 )
+from .render_landscape import outcomes_json, references_json, requirements_json
 from .service import Service
 
 __all__ = ["PAGE_URI", "build_mcp", "run_stdio"]
@@ -120,6 +121,24 @@ def build_mcp(service: Service, auth: Authenticator | None = None) -> Any:
         """What changed between two editions of a document, clause by clause (default:
         the newest and the one before)."""
         return _tool(lambda: dict(diff_json(user(ctx).diff(doc, old, new))))
+
+    @mcp.tool()
+    def refs(doc: str, ctx: Context) -> dict[str, Any]:
+        """A document's references (id, edition, kind normative/informative, the indexed
+        document each resolves to) and the documents that cite it."""
+        return _tool(lambda: dict(references_json(user(ctx).refs(doc))))
+
+    @mcp.tool()
+    def requirements(doc: str, ctx: Context, topic: str = "", strength: str = "") -> dict[str, Any]:
+        """A document's normative statements (shall / should / may …) by its body's
+        drafting rules, with subject, clause and page; optionally one topic or strength."""
+        return _tool(lambda: dict(requirements_json(user(ctx).requirements(doc, topic, strength))))
+
+    @mcp.tool()
+    def outcomes(ctx: Context, doc: str = "") -> dict[str, Any]:
+        """Meeting outcomes — calls to action (and whom they ask), decisions, open issues,
+        the next meeting — of one meeting report, or of every one."""
+        return _tool(lambda: dict(outcomes_json(user(ctx).outcomes(doc))))
 
     @mcp.resource(PAGE_URI, name="page", mime_type="application/json")
     def page(page: str, source: str, ctx: Context) -> str:

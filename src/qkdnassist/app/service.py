@@ -20,6 +20,9 @@ from ..workflows.catalogue import Catalogue
 from ..workflows.coverage import CoverageReport
 from ..workflows.diff import Diff
 from ..workflows.glossary import DefinitionReport
+from ..workflows.outcomes import OutcomeReport
+from ..workflows.references import ReferenceReport
+from ..workflows.requirements import RequirementReport
 
 __all__ = ["Service"]
 
@@ -156,6 +159,24 @@ class Service:
         from ..workflows.diff import compare_editions
 
         return compare_editions(self._index(), doc, old=old, new=new)
+
+    def refs(self, doc: str) -> ReferenceReport:
+        """``qkdnassist refs``."""
+        from ..workflows.references import references
+
+        return references(self._index(), doc)
+
+    def requirements(self, doc: str, topic: str = "", strength: str = "") -> RequirementReport:
+        """``qkdnassist requirements DOC``."""
+        from ..workflows.requirements import document_requirements
+
+        return document_requirements(self._index(), doc, topic=topic, level=strength)
+
+    def outcomes(self, doc: str = "") -> OutcomeReport:
+        """``qkdnassist outcomes [DOC]``."""
+        from ..workflows.outcomes import meeting_outcomes
+
+        return meeting_outcomes(self._index(), doc)
 
     def page(self, source: str, number: int) -> tuple[str, str, Page]:
         """The stored text of page ``number`` of the indexed file ``source`` (a citation's
