@@ -101,3 +101,8 @@ def test_an_example_gives_way_to_the_normative_statement_of_a_value() -> None:
     )
     lead = choose(scored, narrow=True)[0]
     assert not lead.candidate.text.startswith("EXAMPLE")
+
+
+def test_an_api_method_named_in_the_question_does_not_ask_for_an_http_method() -> None:
+    assert "method" not in question_type("What is the response data model of the Get status method?").values
+    assert question_type("Which HTTP method does the Get status method use?").value == "method"

@@ -19,7 +19,12 @@ __all__ = ["VALUE_TYPES", "QuestionType", "question_type", "values"]
 
 _CUES: dict[str, re.Pattern[str]] = {
     "url": re.compile(r"\b(?:url|uri|path|endpoint|web ?address|resource address|web ?site|e-?mail address)s?\b", re.I),
-    "method": re.compile(r"\b(?:http )?(?:method|verb)s?\b(?!\s+(?:of|for) (?:migration|evaluation))", re.I),
+    # "which HTTP method", "what access method" — not "the Get status method", which
+    # names an API method
+    "method": re.compile(
+        r"\b(?:http|access|request) (?:method|verb)s?\b|\b(?:which|what) (?:method|verb)s?\b(?!\s+(?:of|for) \w)",
+        re.I,
+    ),
     "status": re.compile(
         r"\b(?:status|error|response|http|return|result) codes?\b|\bwhich (?:http )?codes?\b|\bwhat (?:http )?codes?\b",
         re.I,
