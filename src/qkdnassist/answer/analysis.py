@@ -83,14 +83,12 @@ def signals(
         for s in usable[:5]:
             found |= value_kinds(s.candidate, asked, question)
     numbers = _numbers(terms)
-    seen: set[str] = set()
-    for s in usable[:5]:
-        c = s.candidate
-        seen |= set(tokenize(f"{c.text} {c.context} {c.chunk.clause_title}", pairs=False))
-    best: set[str] = set()
-    for s in usable[:3]:
-        c = s.candidate
-        best |= set(tokenize(f"{c.text} {c.context} {c.chunk.clause_title}", pairs=False))
+    shown = [
+        set(tokenize(f"{s.candidate.text} {s.candidate.context} {s.candidate.chunk.clause_title}", pairs=False))
+        for s in usable[:5]
+    ]
+    seen: set[str] = set().union(*shown)
+    best: set[str] = set().union(*shown[:3])
     absent = [n for n in names if not any(same_word(n, w) for w in best)]
     return Signals(
         unseen=terms.unseen_share,

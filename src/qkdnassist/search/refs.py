@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..textnorm import is_stopword, tokenize
 from ..types import DocumentRecord
@@ -91,10 +92,31 @@ def parse_refs(query: str, documents: Sequence[DocumentRecord]) -> QueryRefs:
     )
 
 
-def _label_words(record: DocumentRecord) -> set[str]:
-    info = record.info
-    text = f"{info.doc_id} {info.title} {info.body}"
-    return {t for t in tokenize(text, pairs=False) if len(t) >= 3 and not is_stopword(t) and not t.isdigit()}
+@dataclass(frozen=True)
+class _Labels:
+    """Of each document's id, title and publisher: the words few other documents share
+    (by doc_id), and every word of all of them."""
+
+    rare: dict[str, tuple[str, ...]]
+    every: frozenset[str]
+
+
+def _label_word(token: str) -> bool:
+    return len(token) >= 3 and not is_stopword(token) and not token.isdigit()
+
+
+@lru_cache(maxsize=4)
+def _labels_of(described: tuple[tuple[str, str], ...]) -> _Labels:
+    words = {doc_id: frozenset(t for t in tokenize(text, pairs=False) if _label_word(t)) for doc_id, text in described}
+    counts = Counter(w for label in words.values() for w in label)
+    distinctive = max(1, len(words) // 4)
+    rare = {doc_id: tuple(sorted(w for w in label if counts[w] <= distinctive)) for doc_id, label in words.items()}
+    return _Labels(rare, frozenset(counts))
+
+
+def _labels(documents: Sequence[DocumentRecord]) -> _Labels:
+    """The label words of ``documents``, tokenised once per set of documents (not per query)."""
+    return _labels_of(tuple((r.info.doc_id, f"{r.info.doc_id} {r.info.title} {r.info.body}") for r in documents))
 
 
 def same_word(word: str, label: str) -> bool:
@@ -108,7 +130,7 @@ def same_word(word: str, label: str) -> bool:
 
 def document_words(documents: Sequence[DocumentRecord]) -> frozenset[str]:
     """Every word of the indexed documents' ids, titles and publishers (lower case)."""
-    return frozenset(w for record in documents for w in _label_words(record))
+    return _labels(documents).every
 
 
 def document_mentions(query: str, documents: Sequence[DocumentRecord]) -> dict[str, float]:
@@ -118,16 +140,13 @@ def document_mentions(query: str, documents: Sequence[DocumentRecord]) -> dict[s
     for one such word, all for two or more. Documents it does not point at are left out.
     """
     named = parse_refs(query, documents).doc_ids
-    labels = {r.info.doc_id: _label_words(r) for r in documents}
-    counts = Counter(w for words in labels.values() for w in words)
-    distinctive = max(1, len(labels) // 4)
+    labels = _labels(documents)
     words = {t for t in tokenize(query, pairs=False) if len(t) >= 3 and not is_stopword(t)}
     out: dict[str, float] = {}
-    for doc_id, label in labels.items():
+    for doc_id, rare in labels.rare.items():
         if doc_id in named:
             out[doc_id] = 1.0
             continue
-        rare = [w for w in label if counts[w] <= distinctive]
         matched = sum(1 for w in words if any(same_word(w, r) for r in rare))
         if matched:
             out[doc_id] = min(1.0, matched / 2)
